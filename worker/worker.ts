@@ -1,0 +1,53 @@
+import * as path from 'node:path';
+import { NativeConnection, Worker, bundleWorkflowCode, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { runbooksHome } from '../activities/home';
+import { KnownHosts } from '../activities/ssh/knownHosts';
+import { SshPool } from '../activities/ssh/pool';
+import { loadControllerKey } from '../activities/ssh/controllerKey';
+import { DEFAULT_NAMESPACE, TASK_QUEUE } from '../common/constants';
+
+export interface WorkerOptions {
+  connection: NativeConnection;
+  namespace?: string;
+  taskQueue?: string;
+  env?: NodeJS.ProcessEnv;
+  /** A pre-built bundle lets tests and the lab start several workers without re-bundling. */
+  workflowBundle?: WorkflowBundleWithSourceMap;
+}
+
+export const workflowsPath = path.join(__dirname, '..', 'workflows');
+
+export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+}
+
+const quietBundlerLogger = {
+  log() {},
+  trace() {},
+  debug() {},
+  info() {},
+  warn() {},
+  error(message: string, meta?: Record<string, unknown>) {
+    console.error(message, meta ?? '');
+  },
+};
+
+/** The SSH pool, known hosts and controller key every activity of this worker shares. */
+export function createDeps(env: NodeJS.ProcessEnv = process.env) {
+  const home = runbooksHome(env);
+  const pool = new SshPool(new KnownHosts(path.join(home, 'known_hosts')));
+  return { pool, controllerKey: loadControllerKey(env), env };
+}
+
+export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worker; deps: ReturnType<typeof createDeps> }> {
+  const deps = createDeps(opts.env);
+  const worker = await Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace ?? DEFAULT_NAMESPACE,
+    taskQueue: opts.taskQueue ?? TASK_QUEUE,
+    workflowBundle: opts.workflowBundle ?? (await bundleWorkflows()),
+    activities: createActivities(deps),
+  });
+  return { worker, deps };
+}

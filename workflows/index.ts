@@ -1,0 +1,1 @@
+export { testConnectivity } from './testConnectivity';

@@ -1,0 +1,63 @@
+import { defineQuery, setHandler, setCurrentDetails } from '@temporalio/workflow';
+
+export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+
+export interface NodeProgress {
+  step: string;
+  state: StepState;
+  error?: string;
+}
+
+export interface Progress {
+  runbook: string;
+  cluster: string;
+  phase: string;
+  startedAt: string;
+  updatedAt: string;
+  nodes: Record<string, NodeProgress>;
+  lastError?: string;
+}
+
+export const progressQuery = defineQuery<Progress>('progress');
+
+/**
+ * The runbook's visible state: answered by the `progress` query and mirrored into the Web UI's
+ * "current details" so an operator sees the phase and every node without reading history.
+ */
+export class ProgressTracker {
+  private readonly p: Progress;
+
+  constructor(runbook: string, cluster: string, nodes: string[]) {
+    const now = new Date().toISOString();
+    this.p = { runbook, cluster, phase: 'starting', startedAt: now, updatedAt: now, nodes: {} };
+    for (const n of nodes) this.p.nodes[n] = { step: 'waiting', state: 'pending' };
+    setHandler(progressQuery, () => this.p);
+    this.publish();
+  }
+
+  phase(name: string): void {
+    this.p.phase = name;
+    this.publish();
+  }
+
+  node(name: string, step: string, state: StepState, error?: string): void {
+    this.p.nodes[name] = { step, state, ...(error ? { error } : {}) };
+    if (error) this.p.lastError = `${name}: ${error}`;
+    this.publish();
+  }
+
+  private publish(): void {
+    this.p.updatedAt = new Date().toISOString();
+    const rows = Object.entries(this.p.nodes).map(([n, s]) => `| ${n} | ${s.step} | ${s.state} | ${s.error ?? ''} |`);
+    setCurrentDetails(
+      [
+        `**${this.p.runbook}** on cluster **${this.p.cluster}** — phase: **${this.p.phase}**`,
+        '',
+        '| node | step | state | error |',
+        '| --- | --- | --- | --- |',
+        ...rows,
+        ...(this.p.lastError ? ['', `Last error: ${this.p.lastError}`] : []),
+      ].join('\n'),
+    );
+  }
+}
