@@ -1,0 +1,30 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { startWorkflow, StartFlags } from './startWorkflow';
+import { RUNBOOKS } from '../common/constants';
+
+export function intOption(name: string, min: number, max: number) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+export const connectionOptions = (c: Command) =>
+  c
+    .option('--address <host:port>', 'Temporal frontend address (default: $TEMPORAL_ADDRESS, the running lab, localhost:7233)')
+    .option('--namespace <ns>', 'Temporal namespace (default: $TEMPORAL_NAMESPACE or default)')
+    .option('--state-dir <dir>', 'lab state directory to find a running lab in', '.lab');
+
+/** `start-workflow RUNBOOK -i FILE ...`, shared by the `start-workflow` binary and `pve-runbooks start`. */
+export function startCommand(name: string, run: (fn: () => Promise<number | void>) => Promise<void>): Command {
+  return connectionOptions(
+    new Command(name)
+      .description(`start a runbook (${RUNBOOKS.join(', ')}) on the cluster of an inventory`)
+      .argument('<runbook>', `one of: ${RUNBOOKS.join(', ')}`)
+      .requiredOption('-i, --inventory <file>', 'inventory file (YAML or Ansible INI)')
+      .addOption(new Option('--format <format>', 'inventory format, when the file name does not tell').choices(['yaml', 'ini']))
+      .option('--wait', 'wait for the result and print it')
+      .option('--json', 'print the result as JSON on stdout (nothing else goes to stdout)'),
+  ).action((runbook: string, opts: StartFlags) => run(() => startWorkflow(runbook, opts)));
+}

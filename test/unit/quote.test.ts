@@ -1,0 +1,76 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { Bash } from 'just-bash';
+import { quoteArg, cmd, and, appendTo } from '../../activities/ssh/quote';
+import { installKeyCommand } from '../../activities/nodes/controllerKey';
+import { FACTS_COMMAND } from '../../activities/nodes/facts';
+
+const HOSTILE = [
+  '',
+  'plain',
+  'two words',
+  "it's",
+  "''",
+  '"double"',
+  '$(touch /tmp/pwned)',
+  '`id`',
+  '$HOME',
+  'a;b',
+  'a&&b',
+  'a|b',
+  'new\nline',
+  'tab\there',
+  '*',
+  '~root',
+  '-rf',
+  '\\',
+  'ünïcödé',
+  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBx key'with\"quotes$(x)",
+];
+
+/** Syntax only (`bash -n` parses, executes nothing): every command the activities can build. */
+function bashSyntaxOk(script: string): void {
+  const r = spawnSync('bash', ['-n'], { input: script, encoding: 'utf8' });
+  assert.equal(r.status, 0, `bash -n rejected:\n${script}\n${r.stderr}`);
+}
+
+describe('command building and quoting', () => {
+  test('quoteArg leaves safe words alone and single-quotes the rest', () => {
+    assert.equal(quoteArg('pvecm'), 'pvecm');
+    assert.equal(quoteArg('10.0.0.1/24'), '10.0.0.1/24');
+    assert.equal(quoteArg(''), "''");
+    assert.equal(quoteArg('a b'), "'a b'");
+    assert.equal(quoteArg("it's"), `'it'\\''s'`);
+  });
+
+  test('a NUL byte is refused', () => {
+    assert.throws(() => quoteArg('a\0b'), /NUL/);
+  });
+
+  test('every hostile argument survives a shell round trip unchanged (in the virtual bash)', async () => {
+    const bash = new Bash();
+    for (const arg of HOSTILE) {
+      const r = await bash.exec(`printf '%s' ${quoteArg(arg)}`);
+      assert.equal(r.stdout, arg, `argument ${JSON.stringify(arg)}`);
+      assert.equal(r.exitCode, 0);
+    }
+  });
+
+  test('cmd(), and(), appendTo() produce valid bash for hostile input', () => {
+    for (const arg of HOSTILE) {
+      bashSyntaxOk(cmd('echo', arg));
+      bashSyntaxOk(and(cmd('mkdir', '-p', arg), cmd('touch', arg)));
+      bashSyntaxOk(appendTo(cmd('printf', '%s\\n', arg), arg || 'x'));
+    }
+    assert.throws(() => cmd(), /empty/);
+  });
+
+  test('the controller-key installer is valid bash for any key text', () => {
+    for (const arg of HOSTILE) bashSyntaxOk(installKeyCommand(arg));
+  });
+
+  test('the facts command is valid bash', () => {
+    bashSyntaxOk(FACTS_COMMAND);
+  });
+});
