@@ -30,7 +30,7 @@ export function secretKey(env: NodeJS.ProcessEnv = process.env): Buffer {
 
 const VERSION = 'v1';
 
-export function seal(value: string, key: Buffer): SecretRef {
+export function seal(value: string, key: Buffer): { sealed: string } {
   const iv = randomBytes(12);
   const c = createCipheriv('aes-256-gcm', key, iv);
   const body = Buffer.concat([c.update(value, 'utf8'), c.final()]);
