@@ -13,6 +13,13 @@ export const NODE_NAME_RE = /^(?=.{1,63}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?
 
 export const sshDefaults = { port: 22, user: 'root', connectTimeoutSeconds: 15, commandTimeoutSeconds: 300 };
 
+const IP_ADDRESS = z.union([z.ipv4(), z.ipv6()]);
+
+/** Corosync binds links to addresses, not names: `pvecm create/add --link0` needs an IP. */
+export function isIpAddress(value: string): boolean {
+  return IP_ADDRESS.safeParse(value).success;
+}
+
 function nodeSchema<S extends z.ZodTypeAny>(secret: S) {
   return z
     .object({
@@ -26,15 +33,16 @@ function nodeSchema<S extends z.ZodTypeAny>(secret: S) {
       hostname: z.string().optional(),
       password: secret.optional(),
       /** Path of a private key on the worker's machine. */
-      privateKeyFile: z.string().optional(),
+      privateKeyFile: z.string().min(1).optional(),
       primary: z.boolean().default(false),
       /** Corosync link0 address of this node; defaults to `host` when that is an IP. */
-      link0: z.string().optional(),
+      link0: z.string().refine(isIpAddress, 'corosync links must be IP addresses').optional(),
     })
     .strict();
 }
 
-function inventorySchema<S extends z.ZodTypeAny>(secret: S) {
+/** Exported so a loader can plug in its own secret syntax and still share every other rule. */
+export function inventorySchema<S extends z.ZodTypeAny>(secret: S) {
   return z
     .object({
       cluster: z.object({ name: z.string().regex(CLUSTER_NAME_RE) }).strict(),

@@ -1,0 +1,261 @@
+import type { Dialect, FieldPath, Location } from './dialect';
+import { formatPath } from './dialect';
+import { splitWords } from './ini-lex';
+import { CLUSTER_NAME_VAR, INI_ALIASES, INI_HOST_VARS, type NodeSetting, iniVarFor } from './ini-vars';
+import { emptyFile, type Finding } from './problem';
+import { inventoryInput } from './schema';
+import type { Source } from './source';
+import { nearest, unknownKeyFix } from './suggest';
+
+const PRIMARY = 'proxmox_cluster_primary';
+const NODES = 'proxmox_cluster_nodes';
+const PARENT = 'proxmox_cluster';
+const GROUPS: readonly string[] = [PRIMARY, NODES, PARENT];
+const CHILDREN: readonly string[] = [PRIMARY, NODES];
+
+type HostGroup = typeof PRIMARY | typeof NODES;
+type Section = { kind: 'hosts' | 'vars' | 'children'; group: string } | { kind: 'skipped' };
+
+/** One `key=value`, remembered with where it was written so problems can point at it. */
+interface Assignment {
+  variable: string;
+  value: string;
+  line: number;
+  /** The host it was written for, or `group:vars`. */
+  scope: string;
+}
+
+interface Host {
+  name: string;
+  group: HostGroup;
+  line: number;
+  vars: Map<NodeSetting, Assignment>;
+  /** Part of its line could not be read. */
+  incomplete: boolean;
+}
+
+/** The parsed file: hosts in order, group vars, and what was wrong on the way. */
+interface IniInventory {
+  hosts: Host[];
+  groupVars: Map<string, Map<NodeSetting, Assignment>>;
+  clusterName?: Assignment;
+  /** Groups with a vars line that could not be read: their hosts may lack what it set. */
+  unreadableVars: Set<string>;
+  findings: Finding[];
+  hasContent: boolean;
+}
+
+/**
+ * The Ansible INI inventory of the make + Ansible flow: the primary under
+ * [proxmox_cluster_primary], the other nodes under [proxmox_cluster_nodes], settings on host lines
+ * or in `[group:vars]`.
+ */
+export function readIniSource(text: string): Source {
+  const ini = parseIni(text);
+  const dialect = iniDialect(ini);
+  if (!ini.hasContent) return { dialect, findings: [emptyFile('ini')], warnings: [] };
+  const draft = {
+    cluster: ini.clusterName ? { name: ini.clusterName.value } : {},
+    nodes: ini.hosts.map((h) => nodeDraft(ini, h)),
+  };
+  const unread = (h: Host) => h.incomplete || ini.unreadableVars.has(h.group) || ini.unreadableVars.has(PARENT);
+  const incomplete = new Set(ini.hosts.flatMap((h, i) => (unread(h) ? [i] : [])));
+  return { dialect, findings: ini.findings, warnings: [], parsed: { document: draft, schema: inventoryInput('ini'), draft, incomplete } };
+}
+
+const SETTINGS = [...new Set(Object.values(INI_HOST_VARS).filter((s): s is NodeSetting => s !== null))];
+
+/** Precedence as in Ansible: the host line, then its group's vars, then [proxmox_cluster:vars]. */
+function effective(ini: IniInventory, host: Host, setting: NodeSetting): Assignment | undefined {
+  return host.vars.get(setting) ?? ini.groupVars.get(host.group)?.get(setting) ?? ini.groupVars.get(PARENT)?.get(setting);
+}
+
+function nodeDraft(ini: IniInventory, host: Host): Record<string, unknown> {
+  const node: Record<string, unknown> = { name: host.name, primary: host.group === PRIMARY, host: host.name };
+  for (const setting of SETTINGS) {
+    const a = effective(ini, host, setting);
+    // A port that is not digits stays text so the schema reports it with the others.
+    if (a) node[setting] = setting === 'port' && /^\d+$/.test(a.value) ? Number(a.value) : a.value;
+  }
+  return node;
+}
+
+function parseIni(text: string): IniInventory {
+  const ini: IniInventory = { hosts: [], groupVars: new Map(), unreadableVars: new Set(), findings: [], hasContent: false };
+  const problem = (line: number, field: string, message: string, fix: string) => ini.findings.push({ line, field, message, fix });
+  let section: Section | undefined;
+
+  const setVar = (target: Map<NodeSetting, Assignment>, a: Assignment, inVars: boolean) => {
+    const field = `${a.scope}.${a.variable}`;
+    if (a.variable === CLUSTER_NAME_VAR) {
+      if (!inVars) return problem(a.line, field, 'cluster_name names the whole cluster, not one host', `move it to [${PARENT}:vars]`);
+      if (!ini.clusterName) ini.clusterName = a;
+      else if (ini.clusterName.value !== a.value) {
+        problem(a.line, 'cluster_name', `cluster_name is already set to \`${ini.clusterName.value}\` at line ${ini.clusterName.line}`, `set cluster_name once, in [${PARENT}:vars]`);
+      }
+      return;
+    }
+    if (!(a.variable in INI_HOST_VARS)) {
+      const known = inVars ? [...Object.keys(INI_HOST_VARS), CLUSTER_NAME_VAR] : Object.keys(INI_HOST_VARS);
+      return problem(a.line, field, `unknown variable \`${a.variable}\``, unknownKeyFix(a.variable, known, INI_ALIASES));
+    }
+    if (a.variable === 'ansible_connection' && a.value !== 'ssh') {
+      return problem(a.line, field, `ansible_connection=${a.value} is not supported: pve-runbooks always connects over SSH`, 'remove ansible_connection, or set it to ssh');
+    }
+    const setting = INI_HOST_VARS[a.variable];
+    if (setting === null || setting === undefined) return;
+    const earlier = target.get(setting);
+    if (earlier) {
+      const what = earlier.variable === a.variable ? `\`${a.variable}\` is set twice` : `\`${earlier.variable}\` and \`${a.variable}\` both set the password`;
+      return problem(a.line, field, `${what} (first at line ${earlier.line})`, 'keep only one of them');
+    }
+    target.set(setting, a);
+  };
+
+  const readHeader = (line: string, n: number): Section => {
+    const m = /^\[([^[\]]+)\]\s*(?:[#;].*)?$/.exec(line);
+    if (!m) {
+      problem(n, 'ini', `malformed section header \`${line}\``, 'write a section header as [group], [group:vars] or [group:children]');
+      return { kind: 'skipped' };
+    }
+    const [group = '', kind, ...extra] = (m[1] ?? '').trim().split(':');
+    if (extra.length > 0 || (kind !== undefined && kind !== 'vars' && kind !== 'children')) {
+      problem(n, `[${m[1]}]`, `\`:${[kind, ...extra].join(':')}\` is not a kind of section`, 'write a section header as [group], [group:vars] or [group:children]');
+      return { kind: 'skipped' };
+    }
+    const suffix = kind ? `:${kind}` : '';
+    if (!GROUPS.includes(group)) {
+      const near = nearest(group, GROUPS);
+      problem(
+        n,
+        `[${group}${suffix}]`,
+        `group \`${group}\` is not part of a PVE inventory; only ${PRIMARY}, ${NODES} and ${PARENT} are read`,
+        near ? `did you mean [${near}${suffix}]?` : `move its hosts under [${PRIMARY}] or [${NODES}], or remove the group`,
+      );
+      return { kind: 'skipped' };
+    }
+    if (kind === 'children' && group !== PARENT) {
+      problem(n, `[${group}:children]`, `only [${PARENT}:children] may list groups`, `remove [${group}:children]; list hosts directly under [${group}]`);
+      return { kind: 'skipped' };
+    }
+    return { kind: kind ?? 'hosts', group };
+  };
+
+  const readHost = (line: string, n: number, group: string) => {
+    const split = splitWords(line);
+    // An unreadable line still names its host, so the other checks keep their footing.
+    const [pattern = '', ...pairs] = 'error' in split ? line.split(/\s+/) : split.words;
+    if (group !== PRIMARY && group !== NODES) {
+      return problem(n, pattern, `hosts cannot be listed directly under [${group}]`, `list the primary under [${PRIMARY}] and the other hosts under [${NODES}]`);
+    }
+    if (/[[\]]/.test(pattern)) return problem(n, pattern, 'host ranges such as pve[1:3] are not supported', 'list each host on its own line');
+    const withPort = /^([^:]+):(\d+)$/.exec(pattern);
+    const name = withPort?.[1] ?? pattern;
+    const listed = ini.hosts.find((h) => h.name === name);
+    if (listed) {
+      return problem(n, name, `\`${name}\` is already listed at line ${listed.line} (under [${listed.group}])`, `list each host once: the primary under [${PRIMARY}], the others under [${NODES}]`);
+    }
+    const host: Host = { name, group, line: n, vars: new Map(), incomplete: 'error' in split };
+    ini.hosts.push(host);
+    if ('error' in split) return problem(n, name, split.error, 'close the quote, or quote the whole value: key="a b"');
+    // Ansible's `host:port` form is the same as ansible_port on the line.
+    if (withPort?.[2]) setVar(host.vars, { variable: 'ansible_port', value: withPort[2], line: n, scope: name }, false);
+    let previous: string | undefined;
+    for (const pair of pairs) {
+      const eq = pair.indexOf('=');
+      if (eq <= 0) {
+        // After a password, a bare word is most likely the rest of a password with a space: not echoed.
+        if (previous !== undefined && INI_HOST_VARS[previous] === 'password') {
+          problem(n, `${name}.${previous}`, `a word without = follows ${previous}`, `quote a password that contains spaces: ${previous}="..."`);
+        } else {
+          problem(n, name, `expected key=value after the host name, got \`${pair}\``, 'write host variables as key=value, and quote values that contain spaces: key="a b"');
+        }
+        continue;
+      }
+      const variable = pair.slice(0, eq);
+      const value = pair.slice(eq + 1);
+      previous = variable;
+      if (value.startsWith('{{') && !value.includes('}}')) {
+        host.incomplete = true;
+        return problem(n, `${name}.${variable}`, 'the Jinja expression is cut at a space', `wrap the whole value in double quotes: ${variable}="{{ ... }}"`);
+      }
+      setVar(host.vars, { variable, value, line: n, scope: name }, false);
+    }
+  };
+
+  const readVar = (line: string, n: number, group: string) => {
+    const scope = `${group}:vars`;
+    const m = /^([^=\s]+)\s*=\s*(.*)$/.exec(line);
+    if (!m) return problem(n, scope, `expected key=value, got \`${line}\``, 'write one variable per line as key=value');
+    const variable = m[1] ?? '';
+    const rest = m[2] ?? '';
+    const split = splitWords(rest);
+    if ('error' in split || split.words.length > 1) ini.unreadableVars.add(group);
+    if ('error' in split) return problem(n, `${scope}.${variable}`, split.error, 'close the quote, or quote the whole value: key="a b"');
+    if (split.words.length > 1) {
+      const shown = INI_HOST_VARS[variable] === 'password' ? '...' : rest.trim();
+      return problem(n, `${scope}.${variable}`, 'the value contains spaces', `quote the whole value: ${variable}="${shown}"`);
+    }
+    let vars = ini.groupVars.get(group);
+    if (!vars) ini.groupVars.set(group, (vars = new Map()));
+    setVar(vars, { variable, value: split.words[0] ?? '', line: n, scope }, true);
+  };
+
+  const readChild = (line: string, n: number) => {
+    if (CHILDREN.includes(line)) return;
+    const near = nearest(line, CHILDREN);
+    problem(n, `${PARENT}:children`, `\`${line}\` is not a group of a PVE inventory`, near ? `did you mean ${near}?` : `only ${PRIMARY} and ${NODES} belong here`);
+  };
+
+  for (const [index, raw] of text.replace(/^\uFEFF/, '').split(/\r?\n/).entries()) {
+    const n = index + 1;
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+    ini.hasContent = true;
+    if (line.startsWith('[')) section = readHeader(line, n);
+    else if (!section) {
+      problem(n, line.split(/\s/)[0] ?? line, 'is outside any group (Ansible would put it in `ungrouped`, which is not read)', `put it under [${PRIMARY}] or [${NODES}]`);
+    } else if (section.kind === 'hosts') readHost(line, n, section.group);
+    else if (section.kind === 'vars') readVar(line, n, section.group);
+    else if (section.kind === 'children') readChild(line, n);
+  }
+  return ini;
+}
+
+function iniDialect(ini: IniInventory): Dialect {
+  const hostAt = (path: FieldPath): Host | undefined => (path[0] === 'nodes' && typeof path[1] === 'number' ? ini.hosts[path[1]] : undefined);
+  const assignmentAt = (path: FieldPath): { host: Host; setting: string; a?: Assignment } | undefined => {
+    const host = hostAt(path);
+    const setting = path[2];
+    if (!host || typeof setting !== 'string' || setting === 'name' || setting === 'primary') return undefined;
+    return { host, setting, a: effective(ini, host, setting as NodeSetting) };
+  };
+  const locate = (path: FieldPath): Location => {
+    if (path[0] === 'cluster') return ini.clusterName ? { field: CLUSTER_NAME_VAR, line: ini.clusterName.line } : { field: CLUSTER_NAME_VAR };
+    const host = hostAt(path);
+    if (!host) return { field: path[0] === 'nodes' ? 'hosts' : formatPath(path) };
+    const at = assignmentAt(path);
+    if (!at) return { field: host.name, line: host.line };
+    if (at.a) return { field: `${at.a.scope}.${at.a.variable}`, line: at.a.line };
+    return { field: `${host.name}.${iniVarFor(at.setting) ?? at.setting}`, line: host.line };
+  };
+  return {
+    format: 'ini',
+    locate,
+    howToSet(path, example) {
+      if (path[0] === 'cluster') return `set ${CLUSTER_NAME_VAR}=${example} in [${PARENT}:vars]`;
+      const at = assignmentAt(path);
+      if (!at) return `set ${locate(path).field}`;
+      const variable = at.a?.variable ?? iniVarFor(at.setting) ?? at.setting;
+      return at.a && at.a.scope !== at.host.name ? `write ${variable}=${example} in [${at.a.scope}]` : `write ${variable}=${example} on the host line of ${at.host.name}`;
+    },
+    hints: {
+      noNodes: `list the primary under [${PRIMARY}] and the other hosts under [${NODES}]`,
+      noPrimary: `list the host that creates the cluster under [${PRIMARY}] (the others join it)`,
+      manyPrimaries: `keep one host under [${PRIMARY}] and move the others to [${NODES}]`,
+      noAuth: (i) =>
+        `add ansible_password=\${PVE_ROOT_PASSWORD} or ansible_ssh_private_key_file=~/.ssh/id_ed25519 to the host line of ${ini.hosts[i]?.name ?? 'the host'}, or to [${PARENT}:vars] for every host`,
+      inlinePassword: `read it from the environment (ansible_password=\${VAR}) or a file (ansible_password="{{ lookup('file', '/path') }}") so the inventory holds no secret`,
+    },
+  };
+}
