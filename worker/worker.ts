@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { NativeConnection, Worker, bundleWorkflowCode, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, LogLevel, NativeConnection, Runtime, Worker, bundleWorkflowCode, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { runbooksHome } from '../activities/home';
 import { KnownHosts } from '../activities/ssh/knownHosts';
@@ -50,4 +50,14 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     activities: createActivities(deps),
   });
   return { worker, deps };
+}
+
+/**
+ * The SDK logs every worker state change at INFO; an operator's terminal wants warnings only
+ * unless PVE_RUNBOOKS_LOG_LEVEL asks for more. Must run before the first connection is made.
+ */
+export function installRuntime(env: NodeJS.ProcessEnv = process.env): void {
+  const wanted = (env.PVE_RUNBOOKS_LOG_LEVEL ?? 'WARN').toUpperCase();
+  const level = (['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'].includes(wanted) ? wanted : 'WARN') as LogLevel;
+  Runtime.install({ logger: new DefaultLogger(level), telemetryOptions: { logging: { filter: { core: level === 'WARN' ? 'ERROR' : level, other: 'ERROR' }, forward: {} } } });
 }

@@ -2,7 +2,7 @@ import Table from 'cli-table3';
 import type { ConnectivityReport } from '../../workflows/testConnectivity';
 
 export function renderConnectivity(r: ConnectivityReport): string {
-  const table = new Table({ head: ['node', 'address', 'controller key', 'key auth', 'hostname', 'PVE', 'mode', 'problems'], wordWrap: true, colWidths: [null, null, null, null, null, null, null, 60] as never });
+  const table = new Table({ head: ['node', 'address', 'controller key', 'key auth', 'hostname', 'PVE', 'mode', 'problems'], wordWrap: true, style: process.stdout.isTTY ? undefined : { head: [], border: [] } });
   for (const n of r.nodes) {
     table.push([
       n.name,

@@ -1,0 +1,110 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
+import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
+import { closest } from 'fastest-levenshtein';
+import { RUNBOOKS, RunbookName, SEARCH_ATTRIBUTES, TASK_QUEUE, workflowIdFor } from '../common/constants';
+import { Inventory, RunbookInventory } from '../common/inventory';
+import { sealInline, secretKey } from '../activities/secrets';
+import { loadInventory, formatProblems } from './inventory';
+import { UserError } from './errors';
+import { ConnectionFlags, connectClient, resolveTemporal, workflowUrl } from './connection';
+import { renderConnectivity } from './render/connectivity';
+import type { ConnectivityReport } from '../workflows/testConnectivity';
+
+export interface StartFlags extends ConnectionFlags {
+  inventory: string;
+  format?: 'yaml' | 'ini';
+  wait?: boolean;
+  json?: boolean;
+}
+
+const clusterNameKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.ClusterName, SearchAttributeType.KEYWORD);
+const runbookKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.Runbook, SearchAttributeType.KEYWORD);
+
+export function parseRunbook(name: string): RunbookName {
+  if ((RUNBOOKS as readonly string[]).includes(name)) return name as RunbookName;
+  throw new UserError(`unknown runbook "${name}" (did you mean ${closest(name, [...RUNBOOKS])}?). Runbooks: ${RUNBOOKS.join(', ')}.`);
+}
+
+/** Inline secrets leave the client sealed; env and file references travel as they are. */
+export function toRunbookInventory(inv: Inventory, env: NodeJS.ProcessEnv = process.env): RunbookInventory {
+  const needsKey = inv.nodes.some((n) => n.password && 'inline' in n.password);
+  const key = needsKey ? secretKey(env) : undefined;
+  return RunbookInventory.parse({
+    ...inv,
+    nodes: inv.nodes.map((n) => ({ ...n, ...(n.password ? { password: sealInline(n.password, key!) } : {}) })),
+  });
+}
+
+export function loadForRun(file: string, format?: 'yaml' | 'ini'): Inventory {
+  const loaded = loadInventory(file, { format, checkFiles: false, checkEnv: false });
+  if (!loaded.ok) throw new UserError(`the inventory has problems, nothing was started:\n${formatProblems(loaded.problems)}`, 1);
+  return loaded.inventory;
+}
+
+function render(runbook: RunbookName, result: unknown): string {
+  switch (runbook) {
+    case 'testConnectivity':
+      return renderConnectivity(result as ConnectivityReport);
+  }
+}
+
+/**
+ * `start-workflow RUNBOOK -i FILE`: one run per runbook and cluster (the workflow id says which),
+ * the Web UI link printed, and with --wait the result (with --json, only the result on stdout).
+ */
+export async function startWorkflow(runbookName: string, flags: StartFlags): Promise<number> {
+  const runbook = parseRunbook(runbookName);
+  const inventory = loadForRun(flags.inventory, flags.format);
+  const target = resolveTemporal(flags);
+  const input = { inventory: toRunbookInventory(inventory) };
+  const client = await connectClient(target);
+  const workflowId = workflowIdFor(runbook, inventory.cluster.name);
+  const info = (s: string) => (flags.json ? process.stderr : process.stdout).write(`${s}\n`);
+  let handle;
+  try {
+    handle = await client.workflow.start(runbook, {
+      taskQueue: TASK_QUEUE,
+      workflowId,
+      args: [input],
+      workflowIdConflictPolicy: 'FAIL',
+      staticSummary: `${runbook} on cluster ${inventory.cluster.name} (${inventory.nodes.length} nodes)`,
+      typedSearchAttributes: [
+        { key: clusterNameKey, value: inventory.cluster.name },
+        { key: runbookKey, value: runbook },
+      ],
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new UserError(
+        `${runbook} is already running for cluster ${inventory.cluster.name} (workflow id ${workflowId}). ` +
+          `Only one may run at a time: watch it at ${workflowUrl(target, workflowId)} or wait until it ends.`,
+      );
+    }
+    if (/search attribute/i.test((err as Error).message)) {
+      throw new UserError(
+        `Temporal at ${target.address} does not know the search attributes ClusterName and Runbook. Register them once: ` +
+          `temporal operator search-attribute create --name ClusterName --type Keyword --name Runbook --type Keyword`,
+      );
+    }
+    throw err;
+  } finally {
+    if (!handle) await client.connection.close();
+  }
+  info(`started ${runbook} for cluster ${inventory.cluster.name}: workflow id ${workflowId}, run ${handle.firstExecutionRunId}`);
+  info(`Web UI: ${workflowUrl(target, workflowId, handle.firstExecutionRunId)}`);
+  try {
+    if (!flags.wait) return 0;
+    let result: unknown;
+    try {
+      result = await handle.result();
+    } catch (err) {
+      if (err instanceof WorkflowFailedError) throw new UserError(`${runbook} failed: ${err.cause?.message ?? err.message}`, 1);
+      throw err;
+    }
+    if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else process.stdout.write(render(runbook, result));
+    return (result as { ok?: boolean }).ok === false ? 2 : 0;
+  } finally {
+    await client.connection.close();
+  }
+}
