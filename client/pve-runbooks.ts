@@ -9,6 +9,7 @@ import { runAction, UserError } from './errors';
 import { runInventoryCheck } from './inventory';
 import { callLab, FaultBody } from './labControl';
 import { labUp } from './labUp';
+import { parseCommand } from './parse';
 import { DEFAULT_STATE_DIR, readLabState } from './labState';
 
 const program = new Command('pve-runbooks')
@@ -16,6 +17,7 @@ const program = new Command('pve-runbooks')
   .showHelpAfterError();
 
 program.addCommand(startCommand('start', runAction));
+program.addCommand(parseCommand());
 
 connectionOptions(program.command('worker').description('run a worker on the task queue until Ctrl-C'))
   .option('--task-queue <name>', 'task queue', TASK_QUEUE)
