@@ -1,5 +1,5 @@
 import { Remote, SshDeps, commandFailed } from '../ssh/remote';
-import { quoteArg } from '../ssh/quote';
+import { appendLineOnce } from '../ssh/script';
 import { NodeTask } from './task';
 
 export interface KeyInstallResult {
@@ -8,23 +8,12 @@ export interface KeyInstallResult {
   file: string;
 }
 
-const AUTHORIZED_KEYS = '"$HOME/.ssh/authorized_keys"';
-
 /**
  * Appends the controller key to root's authorized_keys unless it is already there. Appending
  * through the path keeps PVE's symlink into /etc/pve/priv intact; the file is never rewritten.
- * A missing final newline is added first so the key never glues onto the last line.
  */
 export function installKeyCommand(publicKey: string): string {
-  const key = quoteArg(publicKey);
-  const f = AUTHORIZED_KEYS;
-  return [
-    `if grep -qxF ${key} ${f} 2>/dev/null; then echo present;`,
-    `else mkdir -p "$HOME/.ssh" && chmod 700 "$HOME/.ssh"`,
-    `&& { [ ! -s ${f} ] || [ -z "$(tail -c 1 ${f})" ] || echo >> ${f}; }`,
-    `&& printf '%s\\n' ${key} >> ${f} && chmod 600 ${f} && echo added; fi;`,
-    `readlink -f ${f}`,
-  ].join(' ');
+  return `mkdir -p "$HOME/.ssh" && chmod 700 "$HOME/.ssh" && { ${appendLineOnce('$HOME/.ssh/authorized_keys', publicKey)}; } && readlink -f "$HOME/.ssh/authorized_keys"`;
 }
 
 export function controllerKeyActivities(deps: SshDeps) {

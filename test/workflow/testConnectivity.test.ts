@@ -52,7 +52,12 @@ describe('testConnectivity workflow (stubbed activities, real dev server)', () =
           pveVersion: '8.4.1',
           pveMajor: 8,
           mode: 'standalone' as const,
+          clusterMembers: [],
           knownNodes: [node.name],
+          hasAuthkey: false,
+          corosyncActive: false,
+          guests: [],
+          localAddresses: [],
         };
       },
     };
