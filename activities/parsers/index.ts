@@ -24,6 +24,7 @@ import { PvecmNodes, parsePvecmNodes } from './pvecmNodes';
 import { PvecmStatus, parsePvecmStatus } from './pvecmStatus';
 import { PvesmStatus, parsePvesmStatus } from './pvesmStatus';
 import { PveVersion, parsePveversion } from './pveversion';
+import { PveMembers, parsePveMembers } from './pveMembers';
 import { QmList, parseQmList } from './qmList';
 
 export { ParseError } from './errors';
@@ -52,6 +53,7 @@ export { PvecmNodes, parsePvecmNodes } from './pvecmNodes';
 export { PvecmStatus, parsePvecmStatus } from './pvecmStatus';
 export { PvesmStatus, parsePvesmStatus } from './pvesmStatus';
 export { PveVersion, parsePveversion } from './pveversion';
+export { PveMembers, parsePveMembers } from './pveMembers';
 export { QmList, parseQmList } from './qmList';
 
 export interface ParseKind {
@@ -70,6 +72,12 @@ export const PARSE_KINDS: Record<string, ParseKind> = {
     command: 'pvecm status',
     schema: PvecmStatus,
     parse: parsePvecmStatus,
+  },
+  'pve-members': {
+    description: "pmxcfs's member list: cluster name, quorum, members online",
+    command: 'cat /etc/pve/.members',
+    schema: PveMembers,
+    parse: parsePveMembers,
   },
   'pvecm-nodes': {
     description: 'cluster members with votes, local node marked',

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ParseError, parseCorosyncQuorumtool, parsePvecmNodes, parsePvecmStatus } from '../../activities/parsers';
+import { ParseError, parseCorosyncQuorumtool, parsePveMembers, parsePvecmNodes, parsePvecmStatus } from '../../activities/parsers';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/pve');
 const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
@@ -253,5 +253,37 @@ describe('corosync-quorumtool', () => {
   test('no Votequorum section', () => {
     const text = fixture('corosync-quorumtool-s.2nodes.corosync2.2node-flag.autogen-nodeids.txt').replace(/Votequorum information[\s\S]*?\n\n/, '');
     throwsParse(() => parseCorosyncQuorumtool(text), 'corosync-quorumtool', undefined, /no "Quorum:" line|no "Expected votes:" line/);
+  });
+});
+
+describe('pve-members (/etc/pve/.members)', () => {
+  test('a clustered node: name, quorum, members by node id', () => {
+    const text = `{
+"nodename": "pve2",
+"version": 7,
+"cluster": { "name": "lab", "version": 3, "nodes": 3, "quorate": 1 },
+"nodelist": {
+  "pve3": { "id": 3, "online": 0, "ip": "10.0.0.13"},
+  "pve1": { "id": 1, "online": 1, "ip": "10.0.0.11"},
+  "pve2": { "id": 2, "online": 1, "ip": "10.0.0.12"}
+  }
+}
+`;
+    assert.deepEqual(parsePveMembers(text), {
+      nodename: 'pve2',
+      clusterName: 'lab',
+      quorate: true,
+      nodes: [
+        { name: 'pve1', nodeid: 1, online: true, ip: '10.0.0.11' },
+        { name: 'pve2', nodeid: 2, online: true, ip: '10.0.0.12' },
+        { name: 'pve3', nodeid: 3, online: false, ip: '10.0.0.13' },
+      ],
+    });
+  });
+  test('a standalone node has only its name', () => {
+    assert.deepEqual(parsePveMembers('{ "nodename": "pve1", "version": 0 }'), { nodename: 'pve1', quorate: true, nodes: [] });
+  });
+  test('garbage is an error naming the kind', () => {
+    assert.throws(() => parsePveMembers('{"version": 1}'), /pve-members: .*nodename/);
   });
 });
