@@ -1,5 +1,11 @@
 import { controllerKeyActivities } from './nodes/controllerKey';
 import { factsActivities } from './nodes/facts';
+import { identityActivities } from './cluster/identity';
+import { trustActivities } from './cluster/trust';
+import { formationActivities } from './cluster/formation';
+import { probeActivities } from './cluster/probe';
+import { clusterSshActivities } from './cluster/clusterSsh';
+import { verifyActivities } from './cluster/verify';
 import { SshDeps } from './ssh/remote';
 
 /** Every activity the worker registers, bound to the worker's SSH pool and controller key. */
@@ -7,6 +13,12 @@ export function createActivities(deps: SshDeps) {
   return {
     ...controllerKeyActivities(deps),
     ...factsActivities(deps),
+    ...identityActivities(deps),
+    ...trustActivities(deps),
+    ...formationActivities(deps),
+    ...probeActivities(deps),
+    ...clusterSshActivities(deps),
+    ...verifyActivities(deps),
   };
 }
 

@@ -1,1 +1,2 @@
 export { testConnectivity } from './testConnectivity';
+export { createCluster } from './createCluster';

@@ -1,0 +1,168 @@
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, bundleWorkflowCode, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { WorkflowFailedError } from '@temporalio/client';
+import { createDevEnv } from '../helpers/temporal';
+import { inventoryOf, standalone, member } from '../helpers/facts';
+import type { Activities } from '../../activities';
+import type { NodeTask } from '../../activities/nodes/task';
+import type { NodeFacts } from '../../activities/nodes/facts';
+import type { ClusterView } from '../../activities/cluster/probe';
+import { createCluster, CreateClusterInput } from '../../workflows/createCluster';
+
+/** A cluster modelled in memory: formation calls change it, probes read it, converging after `lag` polls. */
+function fakeCluster(names: string[], initial: Record<string, NodeFacts>, opts: { lag?: number; neverConverge?: boolean } = {}) {
+  const calls: string[] = [];
+  const members: string[] = Object.values(initial).find((f) => f.mode === 'cluster')?.clusterMembers.slice() ?? [];
+  let joining = 0;
+  let maxJoining = 0;
+  const polls: Record<string, number> = {};
+  const acts: Partial<Activities> = {
+    async gatherNodeFacts({ node }: NodeTask) {
+      calls.push(`facts ${node.name}`);
+      return initial[node.name];
+    },
+    async installControllerKey({ node }: NodeTask) {
+      calls.push(`key ${node.name}`);
+      return { status: 'added' as const, file: '/root/.ssh/authorized_keys' };
+    },
+    async ensureNodeIdentity({ node }: NodeTask) {
+      calls.push(`identity ${node.name}`);
+      return { name: node.name, rootKey: `ssh-ed25519 AAAA${node.name} root@${node.name}`, hostKeys: [`ssh-ed25519 HOST${node.name}`], generated: false };
+    },
+    async trustPeers({ node }: NodeTask, peers) {
+      calls.push(`trust ${node.name} ${peers.map((p) => p.name).join(',')}`);
+      return { added: peers.length * 2, present: 0 };
+    },
+    async checkPeerSsh({ node }: NodeTask, targets) {
+      calls.push(`peer-ssh ${node.name} ${targets.join(',')}`);
+      return { ok: targets };
+    },
+    async createClusterOnPrimary({ node }: NodeTask, name) {
+      calls.push(`create ${node.name} ${name}`);
+      members.push(node.name);
+      return { status: 'done' as const };
+    },
+    async joinCluster({ node }: NodeTask, _name, via, link0) {
+      joining++;
+      maxJoining = Math.max(maxJoining, joining);
+      calls.push(`join ${node.name} via ${via} link0 ${link0}`);
+      await new Promise((r) => setTimeout(r, 50));
+      members.push(node.name);
+      joining--;
+      return { status: 'done' as const };
+    },
+    async probeCluster({ node }: NodeTask): Promise<ClusterView> {
+      const key = members.join(',');
+      polls[key] = (polls[key] ?? 0) + 1;
+      const visible = !opts.neverConverge && polls[key] > (opts.lag ?? 0) * members.length;
+      const seen = visible ? members : members.slice(0, -1);
+      calls.push(`probe ${node.name}`);
+      return { node: node.name, clusterName: 'prod', quorate: true, expectedVotes: seen.length, totalVotes: seen.length, members: seen, online: seen, nodeDirs: seen };
+    },
+    async configureClusterSsh({ node }: NodeTask) {
+      calls.push(`sshd ${node.name}`);
+      return { sshdConfig: 'changed' as const, controllerKey: 'present' as const, symlinkIntact: true };
+    },
+    async verifyNode({ node }: NodeTask) {
+      calls.push(`verify ${node.name}`);
+      const n = members.length;
+      return {
+        node: node.name,
+        status: { quorate: true, expectedVotes: n, totalVotes: n, quorum: Math.floor(n / 2) + 1, nodes: [] },
+        nodes: { nodes: members.map((m, i) => ({ nodeid: i + 1, votes: 1, name: m, local: m === node.name })) },
+        links: { localNodeId: names.indexOf(node.name) + 1, links: [{ id: 0, peers: members.map((m, i) => ({ nodeid: i + 1, connected: true, local: m === node.name })) }] },
+      } as never;
+    },
+  };
+  return { acts, calls, members, maxJoining: () => maxJoining };
+}
+
+describe('createCluster workflow (stubbed activities, real dev server)', () => {
+  let env: TestWorkflowEnvironment;
+  let bundle: WorkflowBundleWithSourceMap;
+  let seq = 0;
+  before(async () => {
+    [env, bundle] = await Promise.all([createDevEnv(), bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } })]);
+  });
+  after(async () => {
+    await env?.teardown();
+  });
+
+  async function run(acts: Partial<Activities>, input: CreateClusterInput) {
+    const taskQueue = `cc-${++seq}`;
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: acts });
+    return worker.runUntil(env.client.workflow.execute(createCluster, { taskQueue, workflowId: `cc-test-${seq}`, args: [input] }));
+  }
+
+  test('phases in order, create then joins strictly one at a time, each join followed by convergence', async () => {
+    const names = ['pve1', 'pve2', 'pve3', 'pve4'];
+    const f = fakeCluster(names, Object.fromEntries(names.map((n, i) => [n, standalone(n, i)])), { lag: 1 });
+    const result = await run(f.acts, { inventory: inventoryOf(names), pollEverySeconds: 1 });
+    assert.equal(result.created, true);
+    assert.deepEqual(result.joined, ['pve2', 'pve3', 'pve4']);
+    assert.equal(f.maxJoining(), 1, 'joins never overlap');
+    const kinds = f.calls.map((c) => c.split(' ')[0]);
+    const first = (k: string) => kinds.indexOf(k);
+    const last = (k: string) => kinds.lastIndexOf(k);
+    assert.ok(last('facts') < first('key'), 'nothing changes before discovery and preflight are complete');
+    assert.ok(last('trust') < first('create') && last('peer-ssh') < first('create'));
+    assert.ok(first('create') < first('join') && last('join') < first('sshd') && last('sshd') < first('verify'));
+    const joins = f.calls.flatMap((c, i) => (c.startsWith('join ') ? [i] : []));
+    for (let j = 0; j < joins.length - 1; j++) {
+      assert.ok(f.calls.slice(joins[j], joins[j + 1]).some((c) => c.startsWith('probe')), 'a convergence wait sits between two joins');
+    }
+    assert.match(f.calls.find((c) => c.startsWith('join pve2'))!, /via 10\.0\.0\.11 link0 10\.0\.0\.12/);
+    assert.match(f.calls.find((c) => c.startsWith('trust pve1'))!, /pve2,pve3,pve4$/);
+    assert.match(result.summary, /created cluster prod on pve1; joined pve2, pve3, pve4; 4 nodes quorate/);
+  });
+
+  test('a re-run with a new node joins only that node', async () => {
+    const names = ['pve1', 'pve2', 'pve3', 'pve4'];
+    const old = ['pve1', 'pve2', 'pve3'];
+    const facts = { ...Object.fromEntries(old.map((n, i) => [n, member(n, i, 'prod', old)])), pve4: standalone('pve4', 3) };
+    const f = fakeCluster(names, facts);
+    const result = await run(f.acts, { inventory: inventoryOf(names), pollEverySeconds: 1 });
+    assert.equal(result.created, false);
+    assert.deepEqual(result.joined, ['pve4']);
+    assert.deepEqual(result.alreadyMembers, old);
+    assert.ok(!f.calls.some((c) => c.startsWith('create')));
+    assert.deepEqual(f.calls.filter((c) => c.startsWith('join')), ['join pve4 via 10.0.0.11 link0 10.0.0.14']);
+  });
+
+  test('a convergence deadline passing fails clearly, saying what was not reached', async () => {
+    const names = ['pve1', 'pve2'];
+    const f = fakeCluster(names, Object.fromEntries(names.map((n, i) => [n, standalone(n, i)])), { neverConverge: true });
+    await assert.rejects(run(f.acts, { inventory: inventoryOf(names), pollEverySeconds: 1, convergeWithinSeconds: 2 }), (err: unknown) => {
+      assert.ok(err instanceof WorkflowFailedError);
+      const msg = (err.cause as Error).message;
+      assert.match(msg, /cluster prod formed on pve1 was not reached within 2 s: pve1 does not list pve1 as members/);
+      return true;
+    });
+  });
+
+  test('refusals change nothing: a foreign cluster, and preflight problems', async () => {
+    const names = ['pve1', 'pve2', 'pve3'];
+    const foreign = fakeCluster(names, { pve1: member('pve1', 0, 'other', ['pve1']), pve2: standalone('pve2', 1), pve3: standalone('pve3', 2) });
+    await assert.rejects(run(foreign.acts, { inventory: inventoryOf(names) }), (err: unknown) => {
+      assert.match(((err as WorkflowFailedError).cause as Error).message, /cannot be reconciled, nothing was changed:\n- pve1 belongs to cluster other, not prod/);
+      return true;
+    });
+    assert.ok(foreign.calls.every((c) => c.startsWith('facts')), 'only discovery ran');
+
+    const guests = fakeCluster(names, { pve1: standalone('pve1', 0), pve2: standalone('pve2', 1, { guests: [100] }), pve3: standalone('pve3', 2) });
+    await assert.rejects(run(guests.acts, { inventory: inventoryOf(names) }), (err: unknown) => {
+      assert.match(((err as WorkflowFailedError).cause as Error).message, /preflight found 1 problem\(s\), nothing was changed:\n- pve2: has guests \(100\)/);
+      return true;
+    });
+    assert.ok(guests.calls.every((c) => c.startsWith('facts')), 'only discovery ran');
+  });
+
+  test('a two-node inventory is warned about quorum, with QDevice guidance', async () => {
+    const names = ['pve1', 'pve2'];
+    const f = fakeCluster(names, Object.fromEntries(names.map((n, i) => [n, standalone(n, i)])));
+    const result = await run(f.acts, { inventory: inventoryOf(names), pollEverySeconds: 1 });
+    assert.match(result.warnings.join(), /two-node cluster loses quorum .* QDevice \(`pvecm qdevice setup/);
+  });
+});

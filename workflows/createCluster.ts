@@ -1,0 +1,192 @@
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { NodeFacts } from '../activities/nodes/facts';
+import type { ClusterView } from '../activities/cluster/probe';
+import type { NodeVerification } from '../activities/cluster/verify';
+import type { RunbookInventory, RunbookNode } from '../common/inventory';
+import { Convergence, waitUntil } from './cluster/converge';
+import { link0Of, planCluster, preflightProblems } from './cluster/plan';
+import { ProgressTracker } from './progress';
+import { sshStep } from './retry';
+
+export interface CreateClusterInput {
+  inventory: RunbookInventory;
+  /** Seconds a convergence wait may take before the runbook fails saying what was not reached. */
+  convergeWithinSeconds?: number;
+  pollEverySeconds?: number;
+}
+
+export interface CreateClusterResult {
+  cluster: string;
+  created: boolean;
+  joined: string[];
+  alreadyMembers: string[];
+  nodes: {
+    name: string;
+    nodeid?: number;
+    quorate: boolean;
+    expectedVotes: number;
+    totalVotes: number;
+    linksConnected: boolean;
+    sshdConfig: 'changed' | 'already';
+    controllerKey: 'added' | 'present';
+  }[];
+  warnings: string[];
+  summary: string;
+}
+
+const acts = proxyActivities<Activities>(sshStep);
+/** pvecm create and add take minutes on real hardware; heartbeats still notice a dead worker in seconds. */
+const formationStep = { ...sshStep, startToCloseTimeout: '15 minutes' };
+
+function step<A extends unknown[], R>(fn: { executeWithOptions(o: typeof sshStep, a: A): Promise<R> }, summary: string, args: A): Promise<R> {
+  return fn.executeWithOptions({ ...sshStep, summary }, args);
+}
+
+/**
+ * `make create-cluster` as a convergent reconcile: discover, preflight (nothing changes before it
+ * passes), SSH trust, create, serial joins each followed by a durable convergence wait,
+ * post-cluster SSH, verification. Re-running it adds only what is missing.
+ */
+export async function createCluster(input: CreateClusterInput): Promise<CreateClusterResult> {
+  const inv = input.inventory;
+  const name = inv.cluster.name;
+  const withinMs = (input.convergeWithinSeconds ?? 300) * 1000;
+  const every = `${input.pollEverySeconds ?? 2} seconds`;
+  const byName = new Map(inv.nodes.map((n) => [n.name, n]));
+  const task = (n: RunbookNode) => ({ node: n, ssh: inv.ssh });
+  const progress = new ProgressTracker('createCluster', name, inv.nodes.map((n) => n.name));
+  const warnings: string[] = [];
+
+  const perNode = async <R>(label: string, nodes: RunbookNode[], fn: (n: RunbookNode) => Promise<R>): Promise<Record<string, R>> => {
+    const out: Record<string, R> = {};
+    const failures: string[] = [];
+    await Promise.all(
+      nodes.map(async (n) => {
+        progress.node(n.name, label, 'running');
+        try {
+          out[n.name] = await fn(n);
+          progress.node(n.name, label, 'done');
+        } catch (err) {
+          const message = (err as { cause?: Error }).cause?.message ?? (err as Error).message;
+          progress.node(n.name, label, 'failed', message);
+          failures.push(`${n.name}: ${message}`);
+        }
+      }),
+    );
+    if (failures.length) throw ApplicationFailure.nonRetryable(`${label} failed on ${failures.length} node(s):\n${failures.join('\n')}`, 'PhaseFailed');
+    return out;
+  };
+
+  progress.phase('discover');
+  const facts: Record<string, NodeFacts> = await perNode('discover', inv.nodes, (n) => step(acts.gatherNodeFacts, `discover ${n.name}`, [task(n)]));
+
+  const plan = planCluster(inv, facts);
+  if (plan.kind === 'refuse') {
+    throw ApplicationFailure.nonRetryable(`cluster ${name} cannot be reconciled, nothing was changed:\n- ${plan.reasons.join('\n- ')}`, 'ReconcileRefused');
+  }
+
+  progress.phase('preflight');
+  const problems = preflightProblems(inv, facts, plan);
+  if (problems.length) {
+    for (const p of problems) {
+      const node = p.split(':')[0];
+      if (byName.has(node)) progress.node(node, 'preflight', 'failed', p);
+    }
+    throw ApplicationFailure.nonRetryable(`preflight found ${problems.length} problem(s), nothing was changed:\n- ${problems.join('\n- ')}`, 'PreflightFailed');
+  }
+  if (inv.nodes.length === 2) {
+    warnings.push('a two-node cluster loses quorum when either node is down: add a QDevice (`pvecm qdevice setup QDEVICE_IP`, corosync-qnetd on a third machine) before relying on it');
+  }
+
+  const via = byName.get(plan.via)!;
+  const newcomers = plan.joins.map((j) => byName.get(j)!);
+  progress.phase('ssh-trust');
+  await perNode('controller key', inv.nodes, (n) => step(acts.installControllerKey, `controller key on ${n.name}`, [task(n)]));
+  const ids = await perNode('root and host keys', inv.nodes, (n) => step(acts.ensureNodeIdentity, `root and host keys of ${n.name}`, [task(n)]));
+  const peers = inv.nodes.map((n) => ({
+    name: n.name,
+    aliases: [n.name, ...(n.hostname ? [n.hostname] : []), facts[n.name].fqdn, link0Of(n)].filter((a, i, all) => a && all.indexOf(a) === i),
+    rootKey: ids[n.name].rootKey,
+    hostKeys: ids[n.name].hostKeys,
+  }));
+  await perNode('trust peers', inv.nodes, (n) => step(acts.trustPeers, `trust peers on ${n.name}`, [task(n), peers.filter((p) => p.name !== n.name)]));
+  await perNode('node-to-node SSH', newcomers, (n) => step(acts.checkPeerSsh, `${n.name} → ${via.name} SSH`, [task(n), [link0Of(via)]]));
+
+  const probeAll = async (nodes: RunbookNode[]): Promise<ClusterView[]> => Promise.all(nodes.map((n) => acts.probeCluster(task(n))));
+  const members = [...plan.members];
+  const converged = (expect: string[]) => async (): Promise<Convergence> => {
+    const views = await probeAll(expect.map((m) => byName.get(m)!));
+    const missing: string[] = [];
+    for (const v of views) {
+      if (v.clusterName !== name) missing.push(`${v.node} does not see cluster ${name} yet`);
+      const absent = expect.filter((m) => !v.members.includes(m));
+      if (absent.length) missing.push(`${v.node} does not list ${absent.join(', ')} as members`);
+      const noDir = expect.filter((m) => !v.nodeDirs.includes(m));
+      if (noDir.length) missing.push(`${v.node} has no /etc/pve/nodes/${noDir.join(', /etc/pve/nodes/')}`);
+      if (!v.quorate) missing.push(`${v.node} is not quorate`);
+      if (v.expectedVotes !== undefined && v.expectedVotes !== expect.length) missing.push(`${v.node} expects ${v.expectedVotes} votes, not ${expect.length}`);
+    }
+    return { done: missing.length === 0, missing: missing.join('; ') };
+  };
+
+  if (plan.create) {
+    progress.phase('create');
+    progress.node(via.name, 'pvecm create', 'running');
+    await acts.createClusterOnPrimary.executeWithOptions({ ...formationStep, summary: `pvecm create ${name} on ${via.name}` }, [task(via), name, link0Of(via)]);
+    members.push(via.name);
+    await waitUntil(`cluster ${name} formed on ${via.name}`, converged(members), { every, withinMs });
+    progress.node(via.name, 'pvecm create', 'done');
+  }
+
+  progress.phase('join');
+  for (const n of newcomers) {
+    progress.node(n.name, 'pvecm add', 'running');
+    await acts.joinCluster.executeWithOptions({ ...formationStep, summary: `pvecm add ${n.name} via ${via.name}` }, [task(n), name, link0Of(via), link0Of(n)]);
+    members.push(n.name);
+    await waitUntil(`${n.name} a member everywhere`, converged(members), {
+      every,
+      withinMs,
+      onPoll: (c) => progress.node(n.name, c.done ? 'joined' : 'waiting for convergence', c.done ? 'done' : 'running', undefined),
+    });
+  }
+
+  progress.phase('post-cluster-ssh');
+  const sshd = await perNode('post-cluster SSH', inv.nodes, (n) => step(acts.configureClusterSsh, `sshd and cluster keys on ${n.name}`, [task(n)]));
+  for (const [node, r] of Object.entries(sshd)) {
+    if (!r.symlinkIntact) warnings.push(`${node}: /root/.ssh/authorized_keys is not PVE's symlink to /etc/pve/priv/authorized_keys; run \`pvecm updatecerts\` on it`);
+  }
+
+  progress.phase('verify');
+  const checks: Record<string, NodeVerification> = await perNode('verify', inv.nodes, (n) => step(acts.verifyNode, `verify ${n.name}`, [task(n)]));
+  const expected = inv.nodes.length;
+  const nodes = inv.nodes.map((n) => {
+    const v = checks[n.name];
+    const local = v.nodes.nodes.find((m) => m.local);
+    const peersSeen = v.links.links.every((l) => l.peers.every((p) => p.connected || p.local));
+    return {
+      name: n.name,
+      nodeid: local?.nodeid,
+      quorate: v.status.quorate,
+      expectedVotes: v.status.expectedVotes,
+      totalVotes: v.status.totalVotes,
+      linksConnected: peersSeen && v.links.links.length > 0,
+      sshdConfig: sshd[n.name].sshdConfig,
+      controllerKey: sshd[n.name].controllerKey,
+    };
+  });
+  const bad = nodes.filter((n) => !n.quorate || n.expectedVotes !== expected || n.totalVotes !== expected || !n.linksConnected);
+  if (bad.length) {
+    throw ApplicationFailure.nonRetryable(
+      `verification failed: ${bad.map((b) => `${b.name} (quorate ${b.quorate}, votes ${b.totalVotes}/${b.expectedVotes} of ${expected}, links ${b.linksConnected ? 'up' : 'down'})`).join('; ')}`,
+      'VerificationFailed',
+    );
+  }
+  progress.phase('done');
+  const summary = [
+    plan.create ? `created cluster ${name} on ${via.name}` : `cluster ${name} existed`,
+    newcomers.length ? `joined ${newcomers.map((n) => n.name).join(', ')}` : 'no node to join',
+    `${expected} nodes quorate with ${expected} votes`,
+  ].join('; ');
+  return { cluster: name, created: plan.create, joined: newcomers.map((n) => n.name), alreadyMembers: plan.members, nodes, warnings, summary };
+}
