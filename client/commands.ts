@@ -25,6 +25,7 @@ export function startCommand(name: string, run: (fn: () => Promise<number | void
       .requiredOption('-i, --inventory <file>', 'inventory file (YAML or Ansible INI)')
       .addOption(new Option('--format <format>', 'inventory format, when the file name does not tell').choices(['yaml', 'ini']))
       .option('--wait', 'wait for the result and print it')
+      .option('--follow', 'show live progress (on stderr), then the result')
       .option('--json', 'print the result as JSON on stdout (nothing else goes to stdout)'),
   ).action((runbook: string, opts: StartFlags) => run(() => startWorkflow(runbook, opts)));
 }

@@ -8,12 +8,16 @@ import { loadInventory, formatProblems } from './inventory';
 import { UserError } from './errors';
 import { ConnectionFlags, connectClient, resolveTemporal, workflowUrl } from './connection';
 import { renderConnectivity } from './render/connectivity';
+import { renderCreateCluster } from './render/createCluster';
+import { followProgress } from './follow';
 import type { ConnectivityReport } from '../workflows/testConnectivity';
+import type { CreateClusterResult } from '../workflows/createCluster';
 
 export interface StartFlags extends ConnectionFlags {
   inventory: string;
   format?: 'yaml' | 'ini';
   wait?: boolean;
+  follow?: boolean;
   json?: boolean;
 }
 
@@ -45,6 +49,8 @@ function render(runbook: RunbookName, result: unknown): string {
   switch (runbook) {
     case 'testConnectivity':
       return renderConnectivity(result as ConnectivityReport);
+    case 'createCluster':
+      return renderCreateCluster(result as CreateClusterResult);
   }
 }
 
@@ -93,7 +99,8 @@ export async function startWorkflow(runbookName: string, flags: StartFlags): Pro
   info(`started ${runbook} for cluster ${inventory.cluster.name}: workflow id ${workflowId}, run ${handle.firstExecutionRunId}`);
   info(`Web UI: ${workflowUrl(target, workflowId, handle.firstExecutionRunId)}`);
   try {
-    if (!flags.wait) return 0;
+    if (!flags.wait && !flags.follow) return 0;
+    if (flags.follow) await followProgress(handle);
     let result: unknown;
     try {
       result = await handle.result();

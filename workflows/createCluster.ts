@@ -35,6 +35,8 @@ export interface CreateClusterResult {
   summary: string;
 }
 
+export const CREATE_CLUSTER_PHASES = ['discover', 'preflight', 'ssh-trust', 'create', 'join', 'post-cluster-ssh', 'verify'];
+
 const acts = proxyActivities<Activities>(sshStep);
 /** pvecm create and add take minutes on real hardware; heartbeats still notice a dead worker in seconds. */
 const formationStep = { ...sshStep, startToCloseTimeout: '15 minutes' };
@@ -55,7 +57,7 @@ export async function createCluster(input: CreateClusterInput): Promise<CreateCl
   const every = `${input.pollEverySeconds ?? 2} seconds`;
   const byName = new Map(inv.nodes.map((n) => [n.name, n]));
   const task = (n: RunbookNode) => ({ node: n, ssh: inv.ssh });
-  const progress = new ProgressTracker('createCluster', name, inv.nodes.map((n) => n.name));
+  const progress = new ProgressTracker('createCluster', name, inv.nodes.map((n) => n.name), CREATE_CLUSTER_PHASES);
   const warnings: string[] = [];
 
   const perNode = async <R>(label: string, nodes: RunbookNode[], fn: (n: RunbookNode) => Promise<R>): Promise<Record<string, R>> => {

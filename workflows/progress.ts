@@ -12,6 +12,8 @@ export interface Progress {
   runbook: string;
   cluster: string;
   phase: string;
+  /** The runbook's phases in order, so a follower can show what is done and what is to come. */
+  phases: string[];
   startedAt: string;
   updatedAt: string;
   nodes: Record<string, NodeProgress>;
@@ -27,9 +29,9 @@ export const progressQuery = defineQuery<Progress>('progress');
 export class ProgressTracker {
   private readonly p: Progress;
 
-  constructor(runbook: string, cluster: string, nodes: string[]) {
+  constructor(runbook: string, cluster: string, nodes: string[], phases: string[]) {
     const now = new Date().toISOString();
-    this.p = { runbook, cluster, phase: 'starting', startedAt: now, updatedAt: now, nodes: {} };
+    this.p = { runbook, cluster, phase: 'starting', phases, startedAt: now, updatedAt: now, nodes: {} };
     for (const n of nodes) this.p.nodes[n] = { step: 'waiting', state: 'pending' };
     setHandler(progressQuery, () => this.p);
     this.publish();

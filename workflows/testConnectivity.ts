@@ -102,7 +102,7 @@ async function checkNode(inv: RunbookInventory, node: RunbookNode, progress: Pro
  */
 export async function testConnectivity(input: TestConnectivityInput): Promise<ConnectivityReport> {
   const inv = input.inventory;
-  const progress = new ProgressTracker('testConnectivity', inv.cluster.name, inv.nodes.map((n) => n.name));
+  const progress = new ProgressTracker('testConnectivity', inv.cluster.name, inv.nodes.map((n) => n.name), ['connectivity']);
   progress.phase('connectivity');
   const nodes = await Promise.all(inv.nodes.map((n) => checkNode(inv, n, progress)));
   const failed = nodes.filter((n) => !n.ok).map((n) => n.name);

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { utils } from 'ssh2';
+import { generateKeyPair } from './keygen';
 import { runbooksHome } from '../home';
 
 export interface ControllerKey {
@@ -20,7 +20,7 @@ export function loadControllerKey(env: NodeJS.ProcessEnv = process.env): Control
   const pub = `${priv}.pub`;
   if (!fs.existsSync(priv)) {
     const comment = `pve-runbooks@${os.hostname()}`;
-    const pair = utils.generateKeyPairSync('ed25519', { comment });
+    const pair = generateKeyPair({ type: 'ed25519', comment });
     try {
       fs.writeFileSync(priv, pair.private, { mode: 0o600, flag: 'wx' });
       fs.writeFileSync(pub, `${pair.public.trim()}\n`, { mode: 0o644 });

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { utils } from 'ssh2';
+import { generateKeyPair } from '../../activities/ssh/keygen';
 import { Lab } from '../../lab/lab';
 import { SshPool, SshTarget } from '../../activities/ssh/pool';
 import { KnownHosts, hostPattern } from '../../activities/ssh/knownHosts';
@@ -123,7 +124,7 @@ describe('SSH layer against the twin', () => {
   test('a changed host key is refused, permanently, with what to do', async () => {
     const n = lab.nodes[1];
     const fresh = new KnownHosts(path.join(dir, 'other_known_hosts'));
-    const other = utils.parseKey(utils.generateKeyPairSync('ed25519').public);
+    const other = utils.parseKey(generateKeyPair({ type: 'ed25519', comment: 'test' }).public);
     if (other instanceof Error) throw other;
     fs.writeFileSync(fresh.file, `${hostPattern(n.host, n.port)} ssh-ed25519 ${other.getPublicSSH().toString('base64')}\n`);
     const p2 = new SshPool(new KnownHosts(fresh.file));

@@ -4,10 +4,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { utils } from 'ssh2';
+import { generateKeyPair } from '../../activities/ssh/keygen';
 import { KnownHosts, fingerprint, keyType } from '../../activities/ssh/knownHosts';
 
 function hostKeyBlob(): Buffer {
-  const pair = utils.generateKeyPairSync('ed25519');
+  const pair = generateKeyPair({ type: 'ed25519', comment: 'test' });
   const parsed = utils.parseKey(pair.public);
   if (parsed instanceof Error) throw parsed;
   return parsed.getPublicSSH();

@@ -1,0 +1,195 @@
+import type { IFileSystem } from 'just-bash';
+import type { LabClock } from './clock';
+import type { CommandLog } from './commandLog';
+import { CommandRunner, type RunOutcome, type RunRequest } from './commandRunner';
+import type { NodeContext } from './commands/types';
+import type { FaultInjector } from './faults';
+import type { LabFs } from './fs/labFs';
+import { pveRelease, type PveRelease } from './pve/releases';
+import { Services } from './services';
+import { BUILTINS } from './shell/builtins';
+import { motd } from './shell/debianFiles';
+import { NodeShell, SHELL_COMMANDS } from './shell/nodeShell';
+import { buildRootFs } from './shell/rootfs';
+import type { HostKey } from './ssh/hostKey';
+import { readSshdConfig } from './ssh/sshdConfig';
+import { NodeSshd, type SshdNode } from './sshd';
+
+export interface PowerOffOptions {
+  /** The port keeps accepting TCP but nothing answers, as with a crashed server; default: refused. */
+  silent?: boolean;
+}
+
+export interface ExecOutput {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/** A simulated PVE node as the rest of the project sees it. */
+export interface SimNode {
+  readonly name: string;
+  readonly fqdn: string;
+  readonly host: '127.0.0.1';
+  readonly port: number;
+  readonly rootPassword: string;
+  readonly pveMajor: 8 | 9;
+  /** The address pvecm and /etc/hosts report; nothing ever connects to it. */
+  readonly address: string;
+  /** `SHA256:…` of the node's ed25519 host key. */
+  readonly hostKeyFingerprint: string;
+  readonly powered: boolean;
+  readonly fs: LabFs;
+  powerOff(opts?: PowerOffOptions): Promise<void>;
+  powerOn(): Promise<void>;
+  /** Runs a command line as root in the node's shell, logged with via 'internal'. */
+  exec(command: string): Promise<ExecOutput>;
+}
+
+export interface NodeSpec {
+  name: string;
+  fqdn: string;
+  address: string;
+  pveMajor: 8 | 9;
+  rootPassword: string;
+  /** 0 for an ephemeral port. */
+  port: number;
+  hostKey: HostKey;
+}
+
+export interface NodeDeps {
+  clock: LabClock;
+  log: CommandLog;
+  faults: FaultInjector;
+  etcPve: IFileSystem;
+}
+
+/**
+ * One simulated PVE node: its filesystem, services, shell and SSH server, and its power. Powering
+ * off aborts whatever runs on it; its disk (the filesystem) survives until the lab stops.
+ */
+export class LabNode implements SimNode, SshdNode, NodeContext {
+  readonly host = '127.0.0.1';
+  readonly name: string;
+  readonly fqdn: string;
+  readonly address: string;
+  readonly rootPassword: string;
+  readonly release: PveRelease;
+  readonly services = new Services();
+  readonly motd: string;
+  readonly clock: LabClock;
+  private readonly hostKey: HostKey;
+  private readonly faults: FaultInjector;
+  private readonly sshd: NodeSshd;
+  private readonly runner: CommandRunner;
+  private boot = new AbortController();
+  private on = false;
+
+  private constructor(
+    spec: NodeSpec,
+    deps: NodeDeps,
+    readonly fs: LabFs,
+  ) {
+    this.name = spec.name;
+    this.fqdn = spec.fqdn;
+    this.address = spec.address;
+    this.rootPassword = spec.rootPassword;
+    this.release = pveRelease(spec.pveMajor);
+    this.motd = motd(spec.name, this.release.kernel, this.release.kernelBuild);
+    this.clock = deps.clock;
+    this.hostKey = spec.hostKey;
+    this.faults = deps.faults;
+    this.sshd = new NodeSshd(this, { host: this.host, port: spec.port, hostKey: spec.hostKey.private, ident: this.release.sshIdent });
+    this.runner = new CommandRunner({ node: spec.name, shell: new NodeShell(this), clock: deps.clock, log: deps.log, faults: deps.faults });
+    this.services.onChange((unit, state) => {
+      if (unit !== 'ssh' || !this.on) return;
+      if (state !== 'active') void this.sshd.stopListening();
+      else this.sshd.listen().catch(() => this.services.set('ssh', 'failed'));
+    });
+  }
+
+  /** Builds the node's disk and shell; the node starts powered off. */
+  static async create(spec: NodeSpec, deps: NodeDeps): Promise<LabNode> {
+    let node: LabNode | undefined;
+    const release = pveRelease(spec.pveMajor);
+    const fs = await buildRootFs(
+      { name: spec.name, fqdn: spec.fqdn, address: spec.address, release, hostKey: spec.hostKey },
+      { clock: deps.clock, etcPve: deps.etcPve, commands: SHELL_COMMANDS, builtins: BUILTINS, sysrq: (key) => node?.sysrq(key) },
+    );
+    node = new LabNode(spec, deps, fs);
+    return node;
+  }
+
+  get port(): number {
+    return this.sshd.port;
+  }
+
+  get pveMajor(): 8 | 9 {
+    return this.release.major;
+  }
+
+  get hostKeyFingerprint(): string {
+    return this.hostKey.fingerprint;
+  }
+
+  get powered(): boolean {
+    return this.on;
+  }
+
+  authRefused(): boolean {
+    return this.faults.authRefused(this.name);
+  }
+
+  /** Runs a command line on the node; everything it starts ends when the node loses power. */
+  run(req: RunRequest): Promise<RunOutcome> {
+    const signal = req.signal ? AbortSignal.any([req.signal, this.boot.signal]) : this.boot.signal;
+    return this.runner.run({ ...req, signal });
+  }
+
+  async exec(command: string): Promise<ExecOutput> {
+    if (!this.on) throw new Error(`${this.name} is powered off`);
+    const outcome = await this.run({ command, via: 'internal', user: 'root' });
+    if (outcome.kind !== 'exit') throw new Error(`${this.name} lost power while running: ${command}`);
+    const { stdout, stderr, exitCode, stdoutKind } = outcome.result;
+    return { stdout: stdoutKind === 'bytes' ? Buffer.from(stdout, 'latin1').toString('utf8') : stdout, stderr, exitCode };
+  }
+
+  async powerOn(): Promise<void> {
+    if (this.on) return;
+    this.services.boot();
+    this.boot = new AbortController();
+    this.sshd.wake();
+    this.on = true;
+    // sshd refuses to start on a configuration it cannot parse, leaving the port closed.
+    if ((await readSshdConfig(this.fs)).valid) await this.sshd.listen();
+    else this.services.set('ssh', 'failed');
+  }
+
+  async powerOff(opts: PowerOffOptions = {}): Promise<void> {
+    if (!this.on) return;
+    this.on = false;
+    if (opts.silent) {
+      // Frozen before anything running can answer: a hung host sends nothing more.
+      const listening = this.sshd.silence();
+      this.boot.abort(new Error(`${this.name} stopped responding`));
+      await listening;
+    } else {
+      this.sshd.dropAll();
+      this.boot.abort(new Error(`${this.name} powered off`));
+      await this.sshd.stopListening();
+    }
+  }
+
+  /** Lab shutdown: the port is released whatever state the node is in. */
+  async shutdown(): Promise<void> {
+    this.on = false;
+    this.boot.abort(new Error('lab stopped'));
+    this.sshd.wake();
+    await this.sshd.stopListening();
+  }
+
+  /** Magic SysRq: `c` crashes the kernel at once (the write never returns); a crashed server just stops answering. */
+  private sysrq(key: string): void {
+    if (key === 'c') void this.powerOff({ silent: true });
+  }
+}

@@ -1,0 +1,69 @@
+export type UnitState = 'active' | 'inactive' | 'failed';
+
+/** Units running on a freshly booted standalone PVE node. */
+const STANDALONE_UNITS: Record<string, UnitState> = {
+  chrony: 'active',
+  corosync: 'inactive',
+  cron: 'active',
+  ksmtuned: 'active',
+  lxcfs: 'active',
+  postfix: 'active',
+  'pve-cluster': 'active',
+  'pve-firewall': 'active',
+  'pve-ha-crm': 'active',
+  'pve-ha-lrm': 'active',
+  pvedaemon: 'active',
+  pveproxy: 'active',
+  pvescheduler: 'active',
+  pvestatd: 'active',
+  qmeventd: 'active',
+  rrdcached: 'active',
+  spiceproxy: 'active',
+  ssh: 'active',
+  'systemd-journald': 'active',
+  'watchdog-mux': 'active',
+};
+
+/** Debian's unit aliases. */
+const ALIASES: Record<string, string> = { sshd: 'ssh' };
+
+type Listener = (unit: string, state: UnitState) => void;
+
+/** The systemd units of one node and their states, watched by the parts of the twin they drive. */
+export class Services {
+  private states = new Map<string, UnitState>();
+  private readonly listeners: Listener[] = [];
+
+  constructor() {
+    this.boot();
+  }
+
+  /** Back to the boot-time states, as after a power cycle. */
+  boot(): void {
+    this.states = new Map(Object.entries(STANDALONE_UNITS));
+  }
+
+  /** Canonical unit name (`sshd.service` → `ssh`), or undefined when the node has no such unit. */
+  unit(name: string): string | undefined {
+    const bare = name.replace(/\.service$/, '');
+    const unit = ALIASES[bare] ?? bare;
+    return this.states.has(unit) ? unit : undefined;
+  }
+
+  state(name: string): UnitState | undefined {
+    const unit = this.unit(name);
+    return unit === undefined ? undefined : this.states.get(unit);
+  }
+
+  set(name: string, state: UnitState): void {
+    const unit = this.unit(name);
+    if (unit === undefined) throw new Error(`no unit ${name}`);
+    if (this.states.get(unit) === state) return;
+    this.states.set(unit, state);
+    for (const listener of this.listeners) listener(unit, state);
+  }
+
+  onChange(listener: Listener): void {
+    this.listeners.push(listener);
+  }
+}

@@ -1,0 +1,29 @@
+/** sshd_config keywords OpenSSH (as built by Debian) accepts, lowercased. */
+export const SSHD_KEYWORDS = new Set(
+  `acceptenv addressfamily allowagentforwarding allowgroups allowstreamlocalforwarding allowtcpforwarding
+allowusers authenticationmethods authorizedkeyscommand authorizedkeyscommanduser authorizedkeysfile
+authorizedprincipalscommand authorizedprincipalscommanduser authorizedprincipalsfile banner
+casignaturealgorithms challengeresponseauthentication channeltimeout chrootdirectory ciphers
+clientalivecountmax clientaliveinterval compression debianbanner denygroups denyusers disableforwarding
+exposeauthinfo fingerprinthash forcecommand gatewayports gssapiauthentication gssapicleanupcredentials
+gssapikeyexchange gssapikexalgorithms gssapistorecredentialsonrekey gssapistrictacceptorcheck
+hostbasedacceptedalgorithms hostbasedacceptedkeytypes hostbasedauthentication hostbasedusesnamefrompacketonly
+hostcertificate hostdsakey hostkey hostkeyagent hostkeyalgorithms ignorerhosts ignoreuserknownhosts include
+ipqos kbdinteractiveauthentication keepalive kerberosauthentication kerberosgetafstoken kerberosorlocalpasswd
+kerberosticketcleanup kexalgorithms listenaddress logingracetime loglevel logverbose macs match maxauthtries
+maxsessions maxstartups modulifile passwordauthentication permitemptypasswords permitlisten permitopen
+permitrootlogin permittty permittunnel permituserenvironment permituserrc persourcemaxstartups
+persourcenetblocksize persourcepenalties persourcepenaltyexemptlist pidfile port printlastlog printmotd
+pubkeyacceptedalgorithms pubkeyacceptedkeytypes pubkeyauthentication pubkeyauthoptions rdomain
+refuseconnection rekeylimit requiredrsasize revokedkeys securitykeyprovider setenv skeyauthentication
+sshdsessionpath streamlocalbindmask streamlocalbindunlink strictmodes subsystem syslogfacility tcpkeepalive
+trustedusercakeys unusedconnectiontimeout usedns usepam versionaddendum x11displayoffset x11forwarding
+x11uselocalhost xauthlocation`.split(/\s+/),
+);
+
+/** Keywords sshd still recognises only to say they no longer do anything. */
+export const SSHD_DEPRECATED = new Set(
+  `afstokenpassing checkmail dsaauthentication kerberostgtpassing keyregenerationinterval
+pamauthenticationviakbdint protocol reversemappingcheck rhostsauthentication rhostsrsaauthentication
+rsaauthentication serverkeybits uselogin useprivilegeseparation verifyreversemapping`.split(/\s+/),
+);
