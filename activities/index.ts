@@ -6,6 +6,7 @@ import { formationActivities } from './cluster/formation';
 import { probeActivities } from './cluster/probe';
 import { clusterSshActivities } from './cluster/clusterSsh';
 import { verifyActivities } from './cluster/verify';
+import { separationActivities } from './cluster/separation';
 import { SshDeps } from './ssh/remote';
 
 /** Every activity the worker registers, bound to the worker's SSH pool and controller key. */
@@ -19,6 +20,7 @@ export function createActivities(deps: SshDeps) {
     ...probeActivities(deps),
     ...clusterSshActivities(deps),
     ...verifyActivities(deps),
+    ...separationActivities(deps),
   };
 }
 

@@ -26,6 +26,8 @@ export function startCommand(name: string, run: (fn: () => Promise<number | void
       .addOption(new Option('--format <format>', 'inventory format, when the file name does not tell').choices(['yaml', 'ini']))
       .option('--wait', 'wait for the result and print it')
       .option('--follow', 'show live progress (on stderr), then the result')
-      .option('--json', 'print the result as JSON on stdout (nothing else goes to stdout)'),
+      .option('--json', 'print the result as JSON on stdout (nothing else goes to stdout)')
+      .option('--confirm <cluster-name>', 'destroyCluster, createCluster --force-recreate: confirm with the exact cluster name')
+      .option('--force-recreate', 'createCluster: destroy a cluster that cannot be reconciled, then build anew'),
   ).action((runbook: string, opts: StartFlags) => run(() => startWorkflow(runbook, opts)));
 }

@@ -1,4 +1,4 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 import { closest } from 'fastest-levenshtein';
 import { RUNBOOKS, RunbookName, SEARCH_ATTRIBUTES, TASK_QUEUE, workflowIdFor } from '../common/constants';
@@ -12,6 +12,8 @@ import { renderCreateCluster } from './render/createCluster';
 import { followProgress } from './follow';
 import type { ConnectivityReport } from '../workflows/testConnectivity';
 import type { CreateClusterResult } from '../workflows/createCluster';
+import type { DestroyClusterResult } from '../workflows/destroyCluster';
+import { confirmUpdate } from '../workflows/destroyCluster';
 
 export interface StartFlags extends ConnectionFlags {
   inventory: string;
@@ -19,6 +21,10 @@ export interface StartFlags extends ConnectionFlags {
   wait?: boolean;
   follow?: boolean;
   json?: boolean;
+  /** destroyCluster: the cluster's exact name, sent as the confirmation Update. */
+  confirm?: string;
+  /** createCluster: destroy an unreconcilable cluster first (needs --confirm with its name). */
+  forceRecreate?: boolean;
 }
 
 const clusterNameKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.ClusterName, SearchAttributeType.KEYWORD);
@@ -51,6 +57,29 @@ function render(runbook: RunbookName, result: unknown): string {
       return renderConnectivity(result as ConnectivityReport);
     case 'createCluster':
       return renderCreateCluster(result as CreateClusterResult);
+    case 'destroyCluster':
+      return `OK: ${(result as DestroyClusterResult).summary}\n`;
+  }
+}
+
+/**
+ * destroyCluster waits for an Update carrying the exact cluster name; `--confirm NAME` sends it
+ * (a wrong name is rejected by the workflow's validator and nothing happens).
+ */
+async function confirmDestroy(handle: WorkflowHandle, name: string | undefined, cluster: string, info: (s: string) => void): Promise<void> {
+  if (name === undefined) {
+    info(`destroyCluster waits for confirmation: run again with --confirm ${cluster}, or send the Update "confirm" with {"clusterName": "${cluster}"} from the Web UI.`);
+    return;
+  }
+  try {
+    await handle.executeUpdate(confirmUpdate, { args: [{ clusterName: name }] });
+    info(`confirmed: destroying cluster ${cluster}`);
+  } catch (err) {
+    if (!(err instanceof WorkflowUpdateFailedError)) {
+      if ((await handle.describe()).status.name !== 'RUNNING') return;
+      throw err;
+    }
+    throw new UserError(`confirmation refused: ${err.cause?.message ?? err.message}. The run keeps waiting for a correct confirmation.`);
   }
 }
 
@@ -62,7 +91,12 @@ export async function startWorkflow(runbookName: string, flags: StartFlags): Pro
   const runbook = parseRunbook(runbookName);
   const inventory = loadForRun(flags.inventory, flags.format);
   const target = resolveTemporal(flags);
-  const input = { inventory: toRunbookInventory(inventory) };
+  if (flags.forceRecreate && runbook !== 'createCluster') throw new UserError('--force-recreate only applies to createCluster');
+  if (flags.forceRecreate && !flags.confirm) throw new UserError('--force-recreate destroys the existing cluster: add --confirm <its exact name>');
+  const input = {
+    inventory: toRunbookInventory(inventory),
+    ...(runbook === 'createCluster' && flags.forceRecreate ? { forceRecreate: { confirm: flags.confirm! } } : {}),
+  };
   const client = await connectClient(target);
   const workflowId = workflowIdFor(runbook, inventory.cluster.name);
   const info = (s: string) => (flags.json ? process.stderr : process.stdout).write(`${s}\n`);
@@ -80,6 +114,10 @@ export async function startWorkflow(runbookName: string, flags: StartFlags): Pro
       ],
     });
   } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError && runbook === 'destroyCluster' && flags.confirm !== undefined) {
+      await confirmDestroy(client.workflow.getHandle(workflowId), flags.confirm, inventory.cluster.name, info);
+      return 0;
+    }
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       throw new UserError(
         `${runbook} is already running for cluster ${inventory.cluster.name} (workflow id ${workflowId}). ` +
@@ -99,6 +137,7 @@ export async function startWorkflow(runbookName: string, flags: StartFlags): Pro
   info(`started ${runbook} for cluster ${inventory.cluster.name}: workflow id ${workflowId}, run ${handle.firstExecutionRunId}`);
   info(`Web UI: ${workflowUrl(target, workflowId, handle.firstExecutionRunId)}`);
   try {
+    if (runbook === 'destroyCluster') await confirmDestroy(handle, flags.confirm, inventory.cluster.name, info);
     if (!flags.wait && !flags.follow) return 0;
     if (flags.follow) await followProgress(handle);
     let result: unknown;

@@ -1,4 +1,5 @@
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, executeChild, proxyActivities } from '@temporalio/workflow';
+import { destroyCluster } from './destroyCluster';
 import type { Activities } from '../activities';
 import type { NodeFacts } from '../activities/nodes/facts';
 import type { ClusterView } from '../activities/cluster/probe';
@@ -11,6 +12,8 @@ import { sshStep } from './retry';
 
 export interface CreateClusterInput {
   inventory: RunbookInventory;
+  /** Destroy a cluster that cannot be reconciled (another name, unknown members) and build anew; `confirm` is its exact name. */
+  forceRecreate?: { confirm: string };
   /** Seconds a convergence wait may take before the runbook fails saying what was not reached. */
   convergeWithinSeconds?: number;
   pollEverySeconds?: number;
@@ -80,12 +83,27 @@ export async function createCluster(input: CreateClusterInput): Promise<CreateCl
     return out;
   };
 
+  const discover = () => perNode('discover', inv.nodes, (n) => step(acts.gatherNodeFacts, `discover ${n.name}`, [task(n)]));
   progress.phase('discover');
-  const facts: Record<string, NodeFacts> = await perNode('discover', inv.nodes, (n) => step(acts.gatherNodeFacts, `discover ${n.name}`, [task(n)]));
-
-  const plan = planCluster(inv, facts);
+  let facts: Record<string, NodeFacts> = await discover();
+  let plan = planCluster(inv, facts);
+  if (plan.kind === 'refuse' && input.forceRecreate) {
+    const found = Object.values(facts).find((f) => f.mode === 'cluster')?.clusterName ?? name;
+    if (input.forceRecreate.confirm !== found) {
+      throw ApplicationFailure.nonRetryable(`--force-recreate destroys cluster ${found}: confirm with exactly "${found}" (got "${input.forceRecreate.confirm}"); nothing was changed`, 'NotConfirmed');
+    }
+    progress.phase('recreate: destroy');
+    await executeChild(destroyCluster, { workflowId: `destroyCluster-${found}`, args: [{ inventory: inv, clusterName: found, confirm: found }] });
+    progress.phase('discover');
+    facts = await discover();
+    plan = planCluster(inv, facts);
+  }
   if (plan.kind === 'refuse') {
-    throw ApplicationFailure.nonRetryable(`cluster ${name} cannot be reconciled, nothing was changed:\n- ${plan.reasons.join('\n- ')}`, 'ReconcileRefused');
+    throw ApplicationFailure.nonRetryable(
+      `cluster ${name} cannot be reconciled, nothing was changed:\n- ${plan.reasons.join('\n- ')}\n` +
+        `To destroy what is there and build anew: start-workflow createCluster --force-recreate --confirm <name of the existing cluster>.`,
+      'ReconcileRefused',
+    );
   }
 
   progress.phase('preflight');

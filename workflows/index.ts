@@ -1,2 +1,3 @@
 export { testConnectivity } from './testConnectivity';
 export { createCluster } from './createCluster';
+export { destroyCluster } from './destroyCluster';

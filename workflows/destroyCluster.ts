@@ -1,0 +1,117 @@
+import { ApplicationFailure, condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { NodeFacts } from '../activities/nodes/facts';
+import type { RunbookInventory, RunbookNode } from '../common/inventory';
+import { ProgressTracker } from './progress';
+import { sshStep } from './retry';
+
+export interface DestroyClusterInput {
+  inventory: RunbookInventory;
+  /** The cluster to destroy when it is not the inventory's (createCluster --force-recreate of a foreign cluster). */
+  clusterName?: string;
+  /** A confirmation given up front (by a parent runbook or a script); otherwise the `confirm` Update is awaited. */
+  confirm?: string;
+  /** How long to wait for the confirmation before giving up, changing nothing. */
+  confirmWithinSeconds?: number;
+}
+
+export interface DestroyClusterResult {
+  cluster: string;
+  separated: string[];
+  alreadyStandalone: string[];
+  summary: string;
+}
+
+export const DESTROY_CLUSTER_PHASES = ['discover', 'awaiting confirmation', 'separate', 'verify'];
+
+/** Confirms the destruction with the exact cluster name; anything else is rejected by the validator and recorded nowhere. */
+export const confirmUpdate = defineUpdate<{ confirmed: string }, [{ clusterName: string }]>('confirm');
+
+const acts = proxyActivities<Activities>(sshStep);
+
+/**
+ * `make destroy-cluster`: every node back to standalone by PVE's documented separation, only
+ * after a confirmation carrying the exact cluster name, and never while Ceph or HA resources
+ * exist (they would be orphaned). Members go one at a time, each removed from the remaining
+ * cluster with `pvecm delnode`; the primary goes last.
+ */
+export async function destroyCluster(input: DestroyClusterInput): Promise<DestroyClusterResult> {
+  const inv = input.inventory;
+  const name = input.clusterName ?? inv.cluster.name;
+  const progress = new ProgressTracker('destroyCluster', name, inv.nodes.map((n) => n.name), DESTROY_CLUSTER_PHASES);
+  const task = (n: RunbookNode) => ({ node: n, ssh: inv.ssh });
+  let confirmed = input.confirm === name;
+  setHandler(
+    confirmUpdate,
+    ({ clusterName }) => {
+      confirmed = true;
+      return { confirmed: clusterName };
+    },
+    {
+      validator: ({ clusterName }) => {
+        if (clusterName !== name) throw new Error(`"${clusterName}" is not the cluster's name; confirm with exactly "${name}"`);
+      },
+    },
+  );
+
+  progress.phase('discover');
+  const facts: Record<string, NodeFacts> = Object.fromEntries(
+    await Promise.all(inv.nodes.map(async (n) => [n.name, await acts.gatherNodeFacts.executeWithOptions({ ...sshStep, summary: `discover ${n.name}` }, [task(n)])] as const)),
+  );
+  const foreign = inv.nodes.filter((n) => facts[n.name].mode === 'cluster' && facts[n.name].clusterName !== name);
+  if (foreign.length) {
+    throw ApplicationFailure.nonRetryable(
+      `refusing: ${foreign.map((n) => `${n.name} belongs to cluster ${facts[n.name].clusterName}`).join(', ')}, not ${name}; nothing was changed`,
+      'ForeignCluster',
+    );
+  }
+  const listed = new Set(inv.nodes.map((n) => n.name));
+  const strangers = [...new Set(inv.nodes.flatMap((n) => facts[n.name].clusterMembers))].filter((m) => !listed.has(m));
+  if (strangers.length) {
+    throw ApplicationFailure.nonRetryable(`refusing: cluster ${name} has members the inventory does not list (${strangers.join(', ')}); add them so every member is separated; nothing was changed`, 'IncompleteInventory');
+  }
+  const clustered = inv.nodes.filter((n) => facts[n.name].mode === 'cluster');
+  const standalone = inv.nodes.filter((n) => facts[n.name].mode === 'standalone').map((n) => n.name);
+  if (clustered.length === 0) {
+    progress.phase('done');
+    return { cluster: name, separated: [], alreadyStandalone: standalone, summary: `every node is already standalone; nothing to do` };
+  }
+  const services = await acts.clusterServices.executeWithOptions({ ...sshStep, summary: 'Ceph and HA presence' }, [task(clustered[0])]);
+  if (services.ceph || services.haResources.length) {
+    throw ApplicationFailure.nonRetryable(
+      `refusing: the cluster still has ${[services.ceph ? 'Ceph' : '', services.haResources.length ? `HA resources (${services.haResources.join(', ')})` : ''].filter(Boolean).join(' and ')}; tear them down first; nothing was changed`,
+      'ServicesPresent',
+    );
+  }
+
+  progress.phase('awaiting confirmation');
+  if (!(await condition(() => confirmed, `${input.confirmWithinSeconds ?? 86_400} seconds`))) {
+    throw ApplicationFailure.nonRetryable(`no confirmation arrived for destroying cluster ${name}; nothing was changed`, 'NotConfirmed');
+  }
+
+  progress.phase('separate');
+  const primary = clustered.find((n) => n.primary) ?? clustered[0];
+  const order = [...clustered.filter((n) => n !== primary).reverse(), primary];
+  const remaining = [...order];
+  const separated: string[] = [];
+  for (const n of order) {
+    progress.node(n.name, 'separate', 'running');
+    await acts.separateNode.executeWithOptions({ ...sshStep, startToCloseTimeout: '10 minutes', summary: `separate ${n.name}` }, [task(n)]);
+    remaining.splice(remaining.indexOf(n), 1);
+    if (remaining.length) {
+      const keeper = remaining[remaining.length - 1];
+      await acts.deleteNode.executeWithOptions({ ...sshStep, summary: `pvecm delnode ${n.name} on ${keeper.name}` }, [task(keeper), n.name, remaining.length]);
+    }
+    separated.push(n.name);
+    progress.node(n.name, 'standalone', 'done');
+  }
+
+  progress.phase('verify');
+  const after = await Promise.all(inv.nodes.map((n) => acts.gatherNodeFacts.executeWithOptions({ ...sshStep, summary: `verify ${n.name}` }, [task(n)])));
+  const left = inv.nodes.filter((n, i) => after[i].mode !== 'standalone' || after[i].hasAuthkey || after[i].knownNodes.some((k) => k !== n.name));
+  if (left.length) {
+    throw ApplicationFailure.nonRetryable(`separation incomplete on ${left.map((n) => n.name).join(', ')}: cluster configuration or other nodes' files remain`, 'VerificationFailed');
+  }
+  progress.phase('done');
+  return { cluster: name, separated, alreadyStandalone: standalone, summary: `cluster ${name} destroyed: ${separated.join(', ')} back to standalone` };
+}
