@@ -7,6 +7,7 @@ import { probeActivities } from './cluster/probe';
 import { clusterSshActivities } from './cluster/clusterSsh';
 import { verifyActivities } from './cluster/verify';
 import { separationActivities } from './cluster/separation';
+import { healthActivities } from './cluster/health';
 import { SshDeps } from './ssh/remote';
 
 /** Every activity the worker registers, bound to the worker's SSH pool and controller key. */
@@ -21,6 +22,7 @@ export function createActivities(deps: SshDeps) {
     ...clusterSshActivities(deps),
     ...verifyActivities(deps),
     ...separationActivities(deps),
+    ...healthActivities(deps),
   };
 }
 

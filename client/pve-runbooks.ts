@@ -10,6 +10,7 @@ import { runInventoryCheck } from './inventory';
 import { callLab, FaultBody } from './labControl';
 import { labUp } from './labUp';
 import { parseCommand } from './parse';
+import { showHealth } from './health';
 import { DEFAULT_STATE_DIR, readLabState } from './labState';
 
 const program = new Command('pve-runbooks')
@@ -37,6 +38,18 @@ connectionOptions(program.command('worker').description('run a worker on the tas
       await connection.close();
     }),
   );
+
+for (const [view, what] of [
+  ['status', 'quorum and membership (make cluster-status)'],
+  ['nodes', 'every node and how it sees the membership (make cluster-nodes)'],
+  ['health', 'status, nodes, corosync links and every problem found (make cluster-health); exit 2 when unhealthy'],
+] as const) {
+  connectionOptions(program.command(view).description(what))
+    .requiredOption('-i, --inventory <file>', 'inventory file (YAML or Ansible INI)')
+    .addOption(new Option('--format <format>', 'inventory format').choices(['yaml', 'ini']))
+    .option('--json', 'the full health report as JSON')
+    .action((opts: ConnectionFlags & { inventory: string; format?: 'yaml' | 'ini'; json?: boolean }) => runAction(() => showHealth(view, opts)));
+}
 
 const inventory = program.command('inventory').description('inventory files');
 inventory

@@ -9,6 +9,8 @@ import { UserError } from './errors';
 import { ConnectionFlags, connectClient, resolveTemporal, workflowUrl } from './connection';
 import { renderConnectivity } from './render/connectivity';
 import { renderCreateCluster } from './render/createCluster';
+import { renderHealth } from './render/health';
+import type { HealthReport } from '../workflows/clusterHealth';
 import { followProgress } from './follow';
 import type { ConnectivityReport } from '../workflows/testConnectivity';
 import type { CreateClusterResult } from '../workflows/createCluster';
@@ -59,6 +61,8 @@ function render(runbook: RunbookName, result: unknown): string {
       return renderCreateCluster(result as CreateClusterResult);
     case 'destroyCluster':
       return `OK: ${(result as DestroyClusterResult).summary}\n`;
+    case 'clusterHealth':
+      return renderHealth(result as HealthReport);
   }
 }
 

@@ -1,3 +1,4 @@
 export { testConnectivity } from './testConnectivity';
 export { createCluster } from './createCluster';
 export { destroyCluster } from './destroyCluster';
+export { clusterHealth } from './clusterHealth';
