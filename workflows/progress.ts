@@ -50,13 +50,11 @@ export class ProgressTracker {
 
   private publish(): void {
     this.p.updatedAt = new Date().toISOString();
-    const rows = Object.entries(this.p.nodes).map(([n, s]) => `| ${n} | ${s.step} | ${s.state} | ${s.error ?? ''} |`);
+    const rows = Object.entries(this.p.nodes).map(([n, s]) => `- **${n}**: ${s.step} — ${s.state}${s.error ? ` (${s.error})` : ''}`);
     setCurrentDetails(
       [
         `**${this.p.runbook}** on cluster **${this.p.cluster}** — phase: **${this.p.phase}**`,
         '',
-        '| node | step | state | error |',
-        '| --- | --- | --- | --- |',
         ...rows,
         ...(this.p.lastError ? ['', `Last error: ${this.p.lastError}`] : []),
       ].join('\n'),
