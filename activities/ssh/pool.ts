@@ -113,8 +113,14 @@ export class SshPool {
     entry.waiters.shift()?.();
   }
 
-  private openChannel(entry: Pooled, command: string): Promise<ClientChannel> {
-    return new Promise((resolve, reject) => entry.client.exec(command, (err, ch) => (err ? reject(err) : resolve(ch))));
+  /**
+   * Listeners go on in the exec callback itself: a fast command's output, exit status and close
+   * can arrive in the same packet burst as the channel confirmation, before any await resumes.
+   */
+  private start(t: SshTarget, entry: Pooled, command: string, opts: ExecOptions): Promise<{ result: Promise<ExecResult> }> {
+    return new Promise((resolve, reject) =>
+      entry.client.exec(command, (err, ch) => (err ? reject(err) : resolve({ result: this.collect(t, entry, ch, opts) }))),
+    );
   }
 
   /**
@@ -124,22 +130,22 @@ export class SshPool {
    */
   async exec(t: SshTarget, command: string, opts: ExecOptions): Promise<ExecResult> {
     let entry = await this.acquire(t);
-    let channel: ClientChannel;
+    let started: { result: Promise<ExecResult> };
     try {
-      channel = await this.openChannel(entry, command);
+      started = await this.start(t, entry, command, opts);
     } catch {
       this.release(entry);
       this.drop(t);
       entry = await this.acquire(t);
       try {
-        channel = await this.openChannel(entry, command);
+        started = await this.start(t, entry, command, opts);
       } catch (err) {
         this.release(entry);
         throw classifyConnectError(t, err);
       }
     }
     try {
-      return await this.collect(t, entry, channel, opts);
+      return await started.result;
     } finally {
       this.release(entry);
     }
