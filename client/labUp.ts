@@ -102,16 +102,22 @@ export async function labUp(flags: LabUpFlags): Promise<void> {
       ...lab.nodes.map((n) => `  ${n.name.padEnd(10)} ssh -p ${n.port} root@127.0.0.1   (password ${n.rootPassword})`),
       '',
       `Run a runbook from another terminal in this directory:`,
-      `  npm run start-workflow -- testConnectivity -i ${path.relative(process.cwd(), inventoryFile) || inventoryFile} --wait`,
+      `  npm run start-workflow -- createCluster -i ${path.relative(process.cwd(), inventoryFile) || inventoryFile} --follow`,
       `Ctrl-C stops everything.`,
       '',
     ].join('\n'),
   );
 
   if (flags.demo) {
-    process.stdout.write('demo: running testConnectivity on the lab...\n');
-    const code = await startWorkflow('testConnectivity', { inventory: inventoryFile, wait: true, address: server.address, stateDir });
-    process.stdout.write(`demo finished (exit ${code}). The lab keeps running: open ${server.uiUrl} to inspect the run.\n`);
+    process.stdout.write('demo: building the cluster on the lab (createCluster)...\n');
+    const code = await startWorkflow('createCluster', { inventory: inventoryFile, follow: true, address: server.address, stateDir }).catch((err: Error) => {
+      process.stderr.write(`demo: ${err.message}\n`);
+      return 1;
+    });
+    process.stdout.write(
+      `demo finished (exit ${code}). The lab keeps running: open ${server.uiUrl} to inspect the run, ` +
+        `or try: npm run pve-runbooks -- health -i ${path.relative(process.cwd(), inventoryFile) || inventoryFile}\n`,
+    );
   }
   await running;
 }

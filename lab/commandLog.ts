@@ -14,14 +14,22 @@ export interface CommandLogEntry {
   /** Lab ms from start to end. */
   durationMs: number;
   user: string;
-  via: 'ssh' | 'internal';
+  /**
+   * ssh: a command line from the controller; node-ssh: from another node's ssh client;
+   * internal: run by the lab itself; program: one run of a program the twin implements (pvecm,
+   * systemctl...) inside any of those, with its argv — what actually ran, not the script text.
+   */
+  via: 'ssh' | 'internal' | 'node-ssh' | 'program';
+  /** The lab node whose ssh client sent the command (via 'node-ssh'). */
+  from?: string;
   /** Set when an injected fault shaped this execution. */
   fault?: FaultKind;
 }
 
 export interface CommandLogFilter {
   node?: string;
-  via?: 'ssh' | 'internal';
+  via?: 'ssh' | 'internal' | 'node-ssh' | 'program';
+  from?: string;
   /** Substring of, or pattern tested against, the command line. */
   command?: string | RegExp;
   /** Entries that started at or after this lab time. */
@@ -54,6 +62,7 @@ export class CommandLog {
       (e) =>
         (filter.node === undefined || e.node === filter.node) &&
         (filter.via === undefined || e.via === filter.via) &&
+        (filter.from === undefined || e.from === filter.from) &&
         (filter.since === undefined || e.at >= filter.since) &&
         (filter.command === undefined || matches(filter.command, e.command)),
     );

@@ -6,7 +6,10 @@ import type { NodeShell } from './shell/nodeShell';
 
 export interface RunRequest {
   command: string;
-  via: 'ssh' | 'internal';
+  /** ssh: from the controller; node-ssh: from another lab node's ssh client; internal: the lab itself. */
+  via: 'ssh' | 'internal' | 'node-ssh';
+  /** The node whose ssh client sent it (via 'node-ssh'). */
+  from?: string;
   user: string;
   env?: Record<string, string>;
   cwd?: string;
@@ -47,6 +50,7 @@ export class CommandRunner {
         durationMs: clock.now() - started,
         user: req.user,
         via: req.via,
+        ...(req.from ? { from: req.from } : {}),
         ...(fault ? { fault: fault.kind } : {}),
       });
       return outcome;

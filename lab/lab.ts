@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { LabClock } from './clock';
 import { CommandLog } from './commandLog';
-import { LabCluster } from './cluster';
+import { LabCluster, type ClusterTimings } from './cluster';
 import { FaultInjector } from './faults';
 import { LabNode, type SimNode } from './node';
 import { loadOrCreateHostKey } from './ssh/hostKey';
@@ -10,6 +10,7 @@ import { loadLabState, nodeStateDir } from './state';
 export type { SimNode, PowerOffOptions, ExecOutput } from './node';
 export type { CommandLogEntry, CommandLogFilter } from './commandLog';
 export type { FaultRule, CommandFault, AuthFault, FaultAction, FaultHandle } from './faults';
+export type { ClusterTimings, QuorumInfo, PmxcfsMode } from './cluster';
 
 export interface LabOptions {
   /** Default 3. */
@@ -27,6 +28,10 @@ export interface LabOptions {
   rootPassword?: string;
   /** Default 'pve' → pve1..pveN. */
   namePrefix?: string;
+  /** PVE major per node, overriding `pve` (e.g. `{ pve3: 9 }` for a mixed lab). */
+  pveOf?: Record<string, 8 | 9>;
+  /** Cluster timings in lab ms (replication delay, corosync join and token timeout). */
+  cluster?: ClusterTimings;
 }
 
 /** The DNS domain of every lab node (`pve1.lab.internal`). */
@@ -56,7 +61,7 @@ export class Lab {
     const clock = new LabClock({ scale: opts.timeScale ?? 1 });
     const log = new CommandLog(join(opts.stateDir, 'commands.jsonl'));
     const faults = new FaultInjector();
-    const cluster = new LabCluster(opts.clusterName ?? 'lab', clock);
+    const cluster = new LabCluster(opts.clusterName ?? 'lab', clock, opts.cluster);
     const { rootPassword } = loadLabState(opts.stateDir, opts.rootPassword);
     const basePort = opts.basePort ?? 0;
 
@@ -71,13 +76,14 @@ export class Lab {
             name,
             fqdn,
             address: `10.0.0.${11 + i}`,
-            pveMajor: opts.pve ?? 8,
+            pveMajor: opts.pveOf?.[name] ?? opts.pve ?? 8,
             rootPassword,
             port: basePort === 0 ? 0 : basePort + i,
             hostKey: loadOrCreateHostKey(nodeStateDir(opts.stateDir, name), `root@${name}`),
           },
-          { clock, log, faults, etcPve: await cluster.etcPve({ name, fqdn }) },
+          { clock, log, faults, cluster, etcPve: await cluster.etcPve({ name, fqdn }) },
         );
+        cluster.attachHost(node);
         members.push(node);
         await node.powerOn();
       }
@@ -94,8 +100,14 @@ export class Lab {
     return node;
   }
 
+  /** SSH connections the nodes' servers have served in total: what connection pooling saves. */
+  sshHandshakes(): number {
+    return this.members.reduce((sum, n) => sum + n.sshHandshakes, 0);
+  }
+
   /** Releases every port; the state dir keeps host keys, password and the command log. */
   async stop(): Promise<void> {
+    this.cluster.stop();
     await Promise.all(this.members.map((n) => n.shutdown()));
   }
 }

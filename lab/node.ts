@@ -1,5 +1,6 @@
 import type { IFileSystem } from 'just-bash';
 import type { LabClock } from './clock';
+import type { ClusterHost, LabCluster } from './cluster';
 import type { CommandLog } from './commandLog';
 import { CommandRunner, type RunOutcome, type RunRequest } from './commandRunner';
 import type { NodeContext } from './commands/types';
@@ -62,27 +63,31 @@ export interface NodeDeps {
   log: CommandLog;
   faults: FaultInjector;
   etcPve: IFileSystem;
+  cluster: LabCluster;
 }
 
 /**
  * One simulated PVE node: its filesystem, services, shell and SSH server, and its power. Powering
  * off aborts whatever runs on it; its disk (the filesystem) survives until the lab stops.
  */
-export class LabNode implements SimNode, SshdNode, NodeContext {
+export class LabNode implements SimNode, SshdNode, NodeContext, ClusterHost {
   readonly host = '127.0.0.1';
   readonly name: string;
   readonly fqdn: string;
   readonly address: string;
   readonly rootPassword: string;
   readonly release: PveRelease;
-  readonly services = new Services();
+  readonly services: Services;
   readonly motd: string;
   readonly clock: LabClock;
+  readonly cluster: LabCluster;
+  bootedAt = 0;
   private readonly hostKey: HostKey;
   private readonly faults: FaultInjector;
   private readonly sshd: NodeSshd;
   private readonly runner: CommandRunner;
   private boot = new AbortController();
+  private sshdChange: Promise<void> = Promise.resolve();
   private on = false;
 
   private constructor(
@@ -97,14 +102,21 @@ export class LabNode implements SimNode, SshdNode, NodeContext {
     this.release = pveRelease(spec.pveMajor);
     this.motd = motd(spec.name, this.release.kernel, this.release.kernelBuild);
     this.clock = deps.clock;
+    this.cluster = deps.cluster;
+    this.services = new Services(() => deps.clock.now());
     this.hostKey = spec.hostKey;
     this.faults = deps.faults;
     this.sshd = new NodeSshd(this, { host: this.host, port: spec.port, hostKey: spec.hostKey.private, ident: this.release.sshIdent });
-    this.runner = new CommandRunner({ node: spec.name, shell: new NodeShell(this), clock: deps.clock, log: deps.log, faults: deps.faults });
+    const record = (p: { command: string; started: number; exitCode: number | null }) =>
+      deps.log.record({ node: spec.name, at: p.started, command: p.command, exitCode: p.exitCode, durationMs: deps.clock.now() - p.started, user: 'root', via: 'program' });
+    this.runner = new CommandRunner({ node: spec.name, shell: new NodeShell(this, record), clock: deps.clock, log: deps.log, faults: deps.faults });
     this.services.onChange((unit, state) => {
       if (unit !== 'ssh' || !this.on) return;
-      if (state !== 'active') void this.sshd.stopListening();
-      else this.sshd.listen().catch(() => this.services.set('ssh', 'failed'));
+      // Closing the port is immediate (established sessions live on); opening it takes a moment.
+      if (state !== 'active') {
+        void this.sshd.stopListening();
+        this.sshdChange = Promise.resolve();
+      } else this.sshdChange = this.sshd.listen().catch(() => this.services.set('ssh', 'failed'));
     });
   }
 
@@ -132,8 +144,26 @@ export class LabNode implements SimNode, SshdNode, NodeContext {
     return this.hostKey.fingerprint;
   }
 
+  get hostKeyPublic(): string {
+    return this.hostKey.public.trim();
+  }
+
+  /** SSH connections its server has served (from the controller or anyone else outside the lab). */
+  get sshHandshakes(): number {
+    return this.sshd.handshakes;
+  }
+
+  sshState(): 'listening' | 'closed' | 'silent' {
+    return this.on ? this.sshd.state : this.sshd.state === 'silent' ? 'silent' : 'closed';
+  }
+
   get powered(): boolean {
     return this.on;
+  }
+
+  /** Resolves once sshd has opened or closed its port after the last change of the ssh unit. */
+  sshdSettled(): Promise<void> {
+    return this.sshdChange;
   }
 
   authRefused(): boolean {
@@ -160,6 +190,8 @@ export class LabNode implements SimNode, SshdNode, NodeContext {
     this.boot = new AbortController();
     this.sshd.wake();
     this.on = true;
+    this.bootedAt = this.clock.now();
+    await this.cluster.booted(this.name);
     // sshd refuses to start on a configuration it cannot parse, leaving the port closed.
     if ((await readSshdConfig(this.fs)).valid) await this.sshd.listen();
     else this.services.set('ssh', 'failed');
@@ -168,6 +200,7 @@ export class LabNode implements SimNode, SshdNode, NodeContext {
   async powerOff(opts: PowerOffOptions = {}): Promise<void> {
     if (!this.on) return;
     this.on = false;
+    await this.cluster.powerLost(this.name);
     if (opts.silent) {
       // Frozen before anything running can answer: a hung host sends nothing more.
       const listening = this.sshd.silence();

@@ -32,15 +32,30 @@ type Listener = (unit: string, state: UnitState) => void;
 /** The systemd units of one node and their states, watched by the parts of the twin they drive. */
 export class Services {
   private states = new Map<string, UnitState>();
+  private changed = new Map<string, number>();
   private readonly listeners: Listener[] = [];
 
-  constructor() {
+  /** `now` gives the lab time a unit's state changed (what `systemctl status` shows). */
+  constructor(private readonly now: () => number = () => Date.now()) {
     this.boot();
   }
 
   /** Back to the boot-time states, as after a power cycle. */
   boot(): void {
     this.states = new Map(Object.entries(STANDALONE_UNITS));
+    const at = this.now();
+    this.changed = new Map([...this.states.keys()].map((u) => [u, at]));
+  }
+
+  /** Lab ms of the unit's last state change. */
+  since(name: string): number | undefined {
+    const unit = this.unit(name);
+    return unit === undefined ? undefined : this.changed.get(unit);
+  }
+
+  /** Every unit the node has. */
+  units(): string[] {
+    return [...this.states.keys()].sort();
   }
 
   /** Canonical unit name (`sshd.service` → `ssh`), or undefined when the node has no such unit. */
@@ -60,6 +75,7 @@ export class Services {
     if (unit === undefined) throw new Error(`no unit ${name}`);
     if (this.states.get(unit) === state) return;
     this.states.set(unit, state);
+    this.changed.set(unit, this.now());
     for (const listener of this.listeners) listener(unit, state);
   }
 

@@ -30,6 +30,8 @@ export class NodeSshd {
   private readonly sockets = new Map<string, Socket>();
   private boundPort: number;
   private silent = false;
+  /** SSH connections served so far (each one a key exchange: what connection reuse saves). */
+  handshakes = 0;
 
   constructor(
     private readonly node: SshdNode,
@@ -41,6 +43,12 @@ export class NodeSshd {
 
   get port(): number {
     return this.boundPort;
+  }
+
+  /** What a TCP connection to the port meets now. */
+  get state(): 'listening' | 'closed' | 'silent' {
+    if (this.silent) return 'silent';
+    return this.listener ? 'listening' : 'closed';
   }
 
   async listen(): Promise<void> {
@@ -93,6 +101,7 @@ export class NodeSshd {
   }
 
   private serve(client: Connection, info: ClientInfo): void {
+    this.handshakes++;
     const socket = this.sockets.get(`${info.ip}:${info.port}`);
     const localPort = socket?.localPort ?? this.boundPort;
     const env = {

@@ -32,8 +32,9 @@ export interface CreateClusterResult {
     totalVotes: number;
     linksConnected: boolean;
     sshdConfig: 'changed' | 'already';
-    controllerKey: 'added' | 'present';
   }[];
+  /** The controller key in the cluster-wide /etc/pve/priv/authorized_keys. */
+  controllerKey: 'added' | 'present';
   warnings: string[];
   summary: string;
 }
@@ -122,7 +123,10 @@ export async function createCluster(input: CreateClusterInput): Promise<CreateCl
   const via = byName.get(plan.via)!;
   const newcomers = plan.joins.map((j) => byName.get(j)!);
   progress.phase('ssh-trust');
-  await perNode('controller key', inv.nodes, (n) => step(acts.installControllerKey, `controller key on ${n.name}`, [task(n)]));
+  // Members of an existing cluster share /root/.ssh/authorized_keys (a symlink into /etc/pve/priv):
+  // one of them writes it, so concurrent appends never race into duplicate lines.
+  const writesKeys = (n: RunbookNode) => !plan.members.includes(n.name) || n.name === via.name;
+  await perNode('controller key', inv.nodes.filter(writesKeys), (n) => step(acts.installControllerKey, `controller key on ${n.name}`, [task(n)]));
   const ids = await perNode('root and host keys', inv.nodes, (n) => step(acts.ensureNodeIdentity, `root and host keys of ${n.name}`, [task(n)]));
   const peers = inv.nodes.map((n) => ({
     name: n.name,
@@ -130,7 +134,7 @@ export async function createCluster(input: CreateClusterInput): Promise<CreateCl
     rootKey: ids[n.name].rootKey,
     hostKeys: ids[n.name].hostKeys,
   }));
-  await perNode('trust peers', inv.nodes, (n) => step(acts.trustPeers, `trust peers on ${n.name}`, [task(n), peers.filter((p) => p.name !== n.name)]));
+  await perNode('trust peers', inv.nodes, (n) => step(acts.trustPeers, `trust peers on ${n.name}`, [task(n), peers.filter((p) => p.name !== n.name), writesKeys(n)]));
   await perNode('node-to-node SSH', newcomers, (n) => step(acts.checkPeerSsh, `${n.name} → ${via.name} SSH`, [task(n), [link0Of(via)]]));
 
   const probeAll = async (nodes: RunbookNode[]): Promise<ClusterView[]> => Promise.all(nodes.map((n) => acts.probeCluster(task(n))));
@@ -172,7 +176,7 @@ export async function createCluster(input: CreateClusterInput): Promise<CreateCl
   }
 
   progress.phase('post-cluster-ssh');
-  const sshd = await perNode('post-cluster SSH', inv.nodes, (n) => step(acts.configureClusterSsh, `sshd and cluster keys on ${n.name}`, [task(n)]));
+  const sshd = await perNode('post-cluster SSH', inv.nodes, (n) => step(acts.configureClusterSsh, `sshd and cluster keys on ${n.name}`, [task(n), n.name === via.name]));
   for (const [node, r] of Object.entries(sshd)) {
     if (!r.symlinkIntact) warnings.push(`${node}: /root/.ssh/authorized_keys is not PVE's symlink to /etc/pve/priv/authorized_keys; run \`pvecm updatecerts\` on it`);
   }
@@ -192,7 +196,6 @@ export async function createCluster(input: CreateClusterInput): Promise<CreateCl
       totalVotes: v.status.totalVotes,
       linksConnected: peersSeen && v.links.links.length > 0,
       sshdConfig: sshd[n.name].sshdConfig,
-      controllerKey: sshd[n.name].controllerKey,
     };
   });
   const bad = nodes.filter((n) => !n.quorate || n.expectedVotes !== expected || n.totalVotes !== expected || !n.linksConnected);
@@ -208,5 +211,5 @@ export async function createCluster(input: CreateClusterInput): Promise<CreateCl
     newcomers.length ? `joined ${newcomers.map((n) => n.name).join(', ')}` : 'no node to join',
     `${expected} nodes quorate with ${expected} votes`,
   ].join('; ');
-  return { cluster: name, created: plan.create, joined: newcomers.map((n) => n.name), alreadyMembers: plan.members, nodes, warnings, summary };
+  return { cluster: name, created: plan.create, joined: newcomers.map((n) => n.name), alreadyMembers: plan.members, nodes, controllerKey: sshd[via.name].controllerKey ?? 'present', warnings, summary };
 }

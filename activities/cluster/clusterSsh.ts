@@ -11,7 +11,8 @@ export const AUTHORIZED_KEYS_LINE = `AuthorizedKeysFile .ssh/authorized_keys ${C
 
 export interface ClusterSshResult {
   sshdConfig: 'changed' | 'already';
-  controllerKey: 'added' | 'present';
+  /** Absent on the nodes that leave the shared file to one writer. */
+  controllerKey?: 'added' | 'present';
   /** /root/.ssh/authorized_keys still the symlink PVE made. */
   symlinkIntact: boolean;
 }
@@ -33,12 +34,16 @@ export const SSHD_COMMAND = [
 
 export function clusterSshActivities(deps: SshDeps) {
   return {
-    async configureClusterSsh(task: NodeTask): Promise<ClusterSshResult> {
+    /**
+     * `writeClusterKey` on one member only: /etc/pve/priv/authorized_keys is one replicated file,
+     * and appends from every member at once would race past each other's check.
+     */
+    async configureClusterSsh(task: NodeTask, writeClusterKey: boolean): Promise<ClusterSshResult> {
       const remote = Remote.of(task.node, task, deps);
       const r = await remote.run(
         [
           SSHD_COMMAND,
-          section('key', appendLineOnce(CLUSTER_KEYS, deps.controllerKey.publicKey)),
+          ...(writeClusterKey ? [section('key', appendLineOnce(CLUSTER_KEYS, deps.controllerKey.publicKey))] : []),
           section('symlink', `[ -L /root/.ssh/authorized_keys ] && readlink /root/.ssh/authorized_keys || echo not-a-symlink`),
         ].join('\n'),
         { label: 'post-cluster SSH' },
@@ -50,12 +55,12 @@ export function clusterSshActivities(deps: SshDeps) {
           'SshdConfigInvalid',
         );
       }
-      if (r.exitCode !== 0 || (!('already' in s) && !('changed' in s)) || !['added', 'present'].includes(s.key ?? '')) {
+      if (r.exitCode !== 0 || (!('already' in s) && !('changed' in s)) || (writeClusterKey && !['added', 'present'].includes(s.key ?? ''))) {
         throw commandFailed(remote.target, 'post-cluster SSH', r);
       }
       return {
         sshdConfig: 'already' in s ? 'already' : 'changed',
-        controllerKey: s.key as 'added' | 'present',
+        ...(writeClusterKey ? { controllerKey: s.key as 'added' | 'present' } : {}),
         symlinkIntact: (s.symlink ?? '').trim() === CLUSTER_KEYS,
       };
     },

@@ -23,14 +23,21 @@ export function knownHostsLine(peer: Peer, hostKey: string): string {
   return `${[...new Set(peer.aliases)].join(',')} ${hostKey}`;
 }
 
-export function trustCommand(peers: Peer[]): string {
+/**
+ * `authorizedKeys` is false on members of an existing cluster but one: their authorized_keys is
+ * the same replicated file, and appends from several nodes at once would race past each other's
+ * check and duplicate lines.
+ */
+export function trustCommand(peers: Peer[], authorizedKeys = true): string {
   const lines: string[] = ['mkdir -p /root/.ssh && chmod 700 /root/.ssh'];
   for (const p of peers) {
-    lines.push(appendLineOnce('/root/.ssh/authorized_keys', p.rootKey));
+    if (authorizedKeys) lines.push(appendLineOnce('/root/.ssh/authorized_keys', p.rootKey));
     for (const hk of p.hostKeys) lines.push(appendLineOnce('/root/.ssh/known_hosts', knownHostsLine(p, hk), '644'));
   }
   return lines.join('\n');
 }
+
+const TRUST_BATCH = 6;
 
 export function peerSshCommand(targets: string[]): string {
   return targets
@@ -44,12 +51,18 @@ export function peerSshCommand(targets: string[]): string {
  */
 export function trustActivities(deps: SshDeps) {
   return {
-    async trustPeers(task: NodeTask, peers: Peer[]): Promise<TrustResult> {
+    async trustPeers(task: NodeTask, peers: Peer[], authorizedKeys = true): Promise<TrustResult> {
       const remote = Remote.of(task.node, task, deps);
-      const r = await remote.run(trustCommand(peers), { label: 'trust peers' });
-      if (r.exitCode !== 0) throw commandFailed(remote.target, 'trust peers', r);
-      const words = r.stdout.split('\n');
-      return { added: words.filter((w) => w === 'added').length, present: words.filter((w) => w === 'present').length };
+      const total: TrustResult = { added: 0, present: 0 };
+      // An SSH exec request must fit in one packet (about 32 KiB): large clusters go in batches.
+      for (let i = 0; i < peers.length; i += TRUST_BATCH) {
+        const r = await remote.run(trustCommand(peers.slice(i, i + TRUST_BATCH), authorizedKeys), { label: 'trust peers' });
+        if (r.exitCode !== 0) throw commandFailed(remote.target, 'trust peers', r);
+        const words = r.stdout.split('\n');
+        total.added += words.filter((w) => w === 'added').length;
+        total.present += words.filter((w) => w === 'present').length;
+      }
+      return total;
     },
 
     /** Proves root on this node reaches each target with no prompt; names the ones it cannot. */

@@ -15,3 +15,19 @@ export async function lookupHost(fs: IFileSystem, name: string): Promise<HostEnt
   }
   return undefined;
 }
+
+export interface HostsLine {
+  address: string;
+  names: string[];
+}
+
+/** Every usable line of /etc/hosts, in order. */
+export async function hostsLines(fs: IFileSystem): Promise<HostsLine[]> {
+  const hosts = await fs.readFile('/etc/hosts').catch(() => '');
+  const out: HostsLine[] = [];
+  for (const line of hosts.split('\n')) {
+    const [address, ...names] = line.replace(/#.*/, '').trim().split(/\s+/);
+    if (address && names.length) out.push({ address, names });
+  }
+  return out;
+}

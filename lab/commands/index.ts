@@ -1,8 +1,15 @@
+import { chmod } from './chmod';
+import { corosyncCfgtool, corosyncKeygen, corosyncQuorumtool } from './corosync';
 import { date } from './date';
+import { pct, qm } from './guests';
 import { hostname } from './hostname';
 import { id, whoami } from './identity';
+import { getent, ip, ssh, sshCopyIdCommand } from './network';
+import { killall, pmxcfs } from './processes';
 import { pvecm } from './pvecm';
+import { pvesh } from './pvesh';
 import { pveversion } from './pveversion';
+import { rsync } from './rsync';
 import { sleep } from './sleep';
 import { sshd } from './sshd';
 import { sshKeygen } from './sshKeygen';
@@ -11,4 +18,30 @@ import type { LabCommand } from './types';
 import { uname } from './uname';
 
 /** Every command the twin implements itself; they take precedence over just-bash's built-ins. */
-export const LAB_COMMANDS: readonly LabCommand[] = [date, hostname, id, pvecm, pveversion, sleep, sshd, sshKeygen, systemctl, uname, whoami];
+export const LAB_COMMANDS: readonly LabCommand[] = [
+  chmod,
+  corosyncCfgtool,
+  corosyncKeygen,
+  corosyncQuorumtool,
+  date,
+  getent,
+  hostname,
+  id,
+  ip,
+  killall,
+  pct,
+  pmxcfs,
+  pvecm,
+  pvesh,
+  pveversion,
+  qm,
+  rsync,
+  sleep,
+  ssh,
+  sshCopyIdCommand,
+  sshd,
+  sshKeygen,
+  systemctl,
+  uname,
+  whoami,
+];

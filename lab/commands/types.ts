@@ -1,5 +1,6 @@
 import type { ExecResult, ResolvedCommandContext } from 'just-bash';
 import type { LabClock } from '../clock';
+import type { LabCluster } from '../cluster';
 import type { LabFs } from '../fs/labFs';
 import type { PveRelease } from '../pve/releases';
 import type { Services } from '../services';
@@ -13,6 +14,12 @@ export interface NodeContext {
   readonly clock: LabClock;
   readonly fs: LabFs;
   readonly services: Services;
+  /** The lab's cluster model: corosync, pmxcfs, the other nodes. */
+  readonly cluster: LabCluster;
+  /** Lab ms when the node last powered on. */
+  readonly bootedAt: number;
+  /** Resolves once sshd has opened or closed its port after the ssh unit changed. */
+  sshdSettled(): Promise<void>;
 }
 
 /** A command of a simulated node, implemented in TypeScript over the node's model. */

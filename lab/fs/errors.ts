@@ -10,6 +10,9 @@ const DESCRIPTIONS = {
   EXDEV: 'cross-device link not permitted',
   EIO: 'input/output error',
   EINVAL: 'invalid argument',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOTCONN: 'socket is not connected',
 } as const;
 
 export type FsErrorCode = keyof typeof DESCRIPTIONS;
@@ -27,6 +30,9 @@ const STRERROR: Record<FsErrorCode, string> = {
   EXDEV: 'Invalid cross-device link',
   EIO: 'Input/output error',
   EINVAL: 'Invalid argument',
+  EACCES: 'Permission denied',
+  EPERM: 'Operation not permitted',
+  ENOTCONN: 'Transport endpoint is not connected',
 };
 
 export function strerror(code: FsErrorCode): string {

@@ -18,6 +18,19 @@ export class Mount {
   ) {}
 }
 
+/**
+ * A mounted filesystem that refuses some writes on its own terms (pmxcfs without quorum answers
+ * EACCES, its chmod only accepts the modes it supports): consulted before every change.
+ */
+export interface WriteGuard {
+  /** Why changing `rel` (a path inside the mount) fails now, or undefined when it may. */
+  writeError(rel: string, syscall: string): FsErrorCode | undefined;
+}
+
+function isGuarded(fs: IFileSystem): fs is IFileSystem & WriteGuard {
+  return typeof (fs as Partial<WriteGuard>).writeError === 'function';
+}
+
 /** A path that behaves as a character device: writes go to a handler instead of being stored. */
 export interface Device {
   /** Content served on read; without it reads fail with EIO, as on /proc/sysrq-trigger. */
@@ -303,6 +316,9 @@ export class LabFs implements IFileSystem {
   private writable(abs: string, path: string, syscall: string): Located {
     const located = this.locate(abs);
     if (located.mount.readOnly) throw fsError('EROFS', syscall, path);
+    const fs = located.mount.fs;
+    const refused = isGuarded(fs) ? fs.writeError(located.rel, syscall) : undefined;
+    if (refused) throw fsError(refused, syscall, path);
     return located;
   }
 

@@ -48,6 +48,23 @@ export async function decideAuth(subject: AuthSubject, ctx: AuthContext): Promis
   return decision(false);
 }
 
+/**
+ * What the node's sshd answers a root login offering `publicKey` (a key the client holds): the
+ * same files and settings as for a connection from outside, used by the nodes' own ssh clients.
+ */
+export async function acceptsPublicKey(subject: AuthSubject, publicKey: Buffer): Promise<AuthDecision> {
+  const { settings } = await readSshdConfig(subject.fs);
+  const methods: AuthMethod[] = [];
+  if (settings.pubkeyAuthentication) methods.push('publickey');
+  if (settings.passwordAuthentication) methods.push('password');
+  const decision = (accept: boolean): AuthDecision => ({ accept, methods, settings });
+  if (settings.permitRootLogin === 'no' || !settings.pubkeyAuthentication) return decision(false);
+  const entry = (await authorizedKeys(subject.fs, settings)).find((k) => k.key.getPublicSSH().equals(publicKey));
+  if (!entry) return decision(false);
+  if (settings.permitRootLogin === 'forced-commands-only' && !/(^|,)command="/i.test(entry.options)) return decision(false);
+  return decision(true);
+}
+
 /** Keys from every AuthorizedKeysFile, skipping files StrictModes would refuse. */
 async function authorizedKeys(fs: IFileSystem, settings: SshdSettings): Promise<AuthorizedKey[]> {
   const keys: AuthorizedKey[] = [];

@@ -10,7 +10,7 @@ import { browserTestSkip, launchChromium, newLoopbackContext } from '../helpers/
 import type { RunbookName } from '../../common/constants';
 
 /** The runbook this test runs on the lab and then finds in the Web UI. */
-const RUNBOOK: RunbookName = 'testConnectivity';
+const RUNBOOK: RunbookName = 'createCluster';
 
 const CLUSTER = 'lab';
 const NODES = 3;
@@ -76,7 +76,7 @@ describe('the Web UI of a lab shows a runbook run: found by cluster, with its cu
     t.diagnostic(`screenshots: ${shots}`);
     console.log(`browser test screenshots: ${shots}`);
 
-    lab = spawn(process.execPath, [PVE_RUNBOOKS, 'lab', 'up', '--nodes', String(NODES), '--state-dir', stateDir, '--port', '0'], {
+    lab = spawn(process.execPath, [PVE_RUNBOOKS, 'lab', 'up', '--nodes', String(NODES), '--time-scale', '20', '--state-dir', stateDir, '--port', '0'], {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, TEMPORAL_ADDRESS: '' },

@@ -5,6 +5,14 @@ import { Bash } from 'just-bash';
 import { quoteArg, cmd, and, appendTo } from '../../activities/ssh/quote';
 import { installKeyCommand } from '../../activities/nodes/controllerKey';
 import { FACTS_COMMAND } from '../../activities/nodes/facts';
+import { IDENTITY_COMMAND } from '../../activities/cluster/identity';
+import { trustCommand, peerSshCommand } from '../../activities/cluster/trust';
+import { formationCommand } from '../../activities/cluster/formation';
+import { PROBE_COMMAND } from '../../activities/cluster/probe';
+import { SSHD_COMMAND } from '../../activities/cluster/clusterSsh';
+import { VERIFY_COMMAND } from '../../activities/cluster/verify';
+import { HEALTH_COMMAND } from '../../activities/cluster/health';
+import { separationCommand, deleteNodeCommand } from '../../activities/cluster/separation';
 
 const HOSTILE = [
   '',
@@ -70,7 +78,19 @@ describe('command building and quoting', () => {
     for (const arg of HOSTILE) bashSyntaxOk(installKeyCommand(arg));
   });
 
-  test('the facts command is valid bash', () => {
-    bashSyntaxOk(FACTS_COMMAND);
+  test('the fixed scripts are valid bash', () => {
+    for (const c of [FACTS_COMMAND, IDENTITY_COMMAND, PROBE_COMMAND, SSHD_COMMAND, VERIFY_COMMAND, HEALTH_COMMAND]) bashSyntaxOk(c);
+  });
+
+  test('the cluster commands are valid bash whatever the names, addresses and keys', () => {
+    for (const arg of HOSTILE) {
+      const peer = { name: arg || 'x', aliases: [arg, `${arg}.lab`], rootKey: `ssh-ed25519 AAAA ${arg}`, hostKeys: [`ssh-ed25519 ${arg}`] };
+      bashSyntaxOk(trustCommand([peer, peer]));
+      bashSyntaxOk(trustCommand([peer], false));
+      bashSyntaxOk(peerSshCommand([arg, '10.0.0.11']));
+      bashSyntaxOk(formationCommand(cmd('pvecm', 'add', arg, '--link0', arg, '--use_ssh')));
+      bashSyntaxOk(separationCommand(arg));
+      bashSyntaxOk(deleteNodeCommand(arg, 2));
+    }
   });
 });

@@ -245,7 +245,7 @@ describe('the twin over SSH', { concurrency: true }, () => {
       assert.deepEqual(await runOnce(node, 'pveversion'), { stdout: '', stderr: lock, code: 100 });
       assert.equal((await runOnce(node, 'pveversion')).code, 0);
       assert.equal(rule.fired, 2);
-      const logged = lab.log.entries({ node: 'pve2', command: 'pveversion' });
+      const logged = lab.log.entries({ node: 'pve2', command: 'pveversion', via: 'ssh' });
       assert.deepEqual(logged.map((e) => [e.exitCode, e.fault]), [[100, 'fail'], [100, 'fail'], [0, undefined]]);
     });
 
@@ -290,7 +290,7 @@ describe('the twin over SSH', { concurrency: true }, () => {
       const realStart = performance.now();
       await runOnce(node, 'qm list');
       assert.ok(performance.now() - realStart >= 95);
-      const [entry] = lab.log.entries({ command: 'qm list' });
+      const [entry] = lab.log.entries({ command: 'qm list', via: 'ssh' });
       assert.ok((entry?.durationMs ?? 0) >= 6000, `took ${entry?.durationMs} lab ms`);
       assert.equal(entry?.fault, 'delay');
     });
