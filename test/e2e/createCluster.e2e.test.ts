@@ -113,4 +113,18 @@ describe('createCluster on a 5-node twin with transient faults, a refused prefli
     assert.equal(r.created, true);
     await assertClusterOnTwin(e.lab, ['pve1', 'pve2', 'pve3', 'pve4', 'pve5'], 'five');
   });
+
+  test('a cluster of another name is refused, then replaced with --force-recreate and its confirmation', async () => {
+    const file = e.writeInventory(e.inventory('fresh'), 'fresh.yaml');
+    const refused = await runCli(START_WORKFLOW, ['createCluster', '-i', file, '--wait'], e.cliEnv());
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /pve1 belongs to cluster five, not fresh[\s\S]*--force-recreate --confirm/);
+    const wrong = await runCli(START_WORKFLOW, ['createCluster', '-i', file, '--force-recreate', '--confirm', 'fresh', '--wait'], e.cliEnv());
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /confirm with exactly "five"/);
+    const r = await runCli(START_WORKFLOW, ['createCluster', '-i', file, '--force-recreate', '--confirm', 'five', '--wait', '--json'], e.cliEnv());
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as CreateClusterResult).created, true);
+    await assertClusterOnTwin(e.lab, ['pve1', 'pve2', 'pve3', 'pve4', 'pve5'], 'fresh');
+  });
 });
