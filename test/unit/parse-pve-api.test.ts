@@ -1,21 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { ParseError, parseClusterResourcesJson, parseClusterStatusJson, parseNodesJson } from '../../activities/parsers';
+import { parseClusterResourcesJson, parseClusterStatusJson, parseNodesJson } from '../../activities/parsers';
+import { fixture, throwsParse } from '../helpers/fixtures';
 
-const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/pve');
-const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
 
-function throwsParse(fn: () => unknown, kind: string, line: number | undefined, message: RegExp) {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof ParseError, `expected a ParseError, got ${String(e)}`);
-    assert.equal(e.kind, kind);
-    assert.equal(e.line, line);
-    assert.match(e.message, message);
-    return true;
-  });
-}
 
 describe('cluster-status-json', () => {
   test('4 quorate nodes: cluster entry, node1 local, sorted by node id', () => {

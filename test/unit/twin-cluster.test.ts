@@ -23,9 +23,11 @@ describe('a three-node PVE 8 cluster built over SSH', { concurrency: 1 }, () => 
   let replies: Reply[];
 
   before(async () => {
-    ({ lab, close } = await startLab({ nodes: 3, pve: 8, cluster: { replicationDelayMs: 5000 } }));
+    ({ lab, close } = await startLab({ nodes: 3, pve: 8, cluster: { replicationDelayMs: 5000, tokenMs: 10_000 } }));
     await trustAll(lab);
     replies = await buildCluster(lab, 'lab', ['pve1', 'pve2', 'pve3']);
+    // The last join's corosync.conf reaches pve2 after the replication delay.
+    await eventually(() => lab.nodes.every((n) => lab.cluster.members(n.name).length === 3), 5000);
   });
 
   after(async () => close());
@@ -234,7 +236,7 @@ describe('a three-node PVE 8 cluster built over SSH', { concurrency: 1 }, () => 
     assert.ok(await eventually(() => lab.cluster.quorum('pve1')?.expectedVotes === 2));
     assert.deepEqual(lab.cluster.members('pve1'), ['pve1', 'pve2']);
     // pve2 reloads once the new corosync.conf has replicated to it.
-    assert.ok(await eventually(() => lab.cluster.quorum('pve2')?.expectedVotes === 2));
+    assert.ok(await eventually(() => lab.cluster.quorum('pve2')?.expectedVotes === 2, 5000));
     assert.deepEqual(lab.cluster.quorum('pve2'), { quorate: true, expectedVotes: 2, highestExpected: 2, totalVotes: 2, quorum: 2 });
   });
 
