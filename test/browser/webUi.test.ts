@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page, Locator } from 'playwright-core';
-import { runCli, PVE_RUNBOOKS, START_WORKFLOW } from '../helpers/cli';
+import { runCli, PVE_RUNBOOKS, START_WORKFLOW, waitFor } from '../helpers/cli';
 import { browserTestSkip, launchChromium, newLoopbackContext } from '../helpers/browser';
 import type { RunbookName } from '../../common/constants';
 
@@ -23,16 +23,6 @@ const ACTIVITY_SUMMARY: Partial<Record<RunbookName, string>> = {
 };
 /** Per-step budget for the SPA to show something; the whole test stays well under a minute. */
 const UI_WAIT_MS = 15_000;
-
-async function waitFor<T>(what: string, fn: () => T | undefined, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** Opens the workflows list with a visibility query until the run's link shows (visibility can lag a moment). */
 async function findInList(page: Page, url: string, workflowId: string): Promise<Locator> {

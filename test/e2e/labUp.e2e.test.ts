@@ -4,18 +4,8 @@ import { spawn, spawnSync, ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runCli, PVE_RUNBOOKS, START_WORKFLOW } from '../helpers/cli';
+import { runCli, PVE_RUNBOOKS, START_WORKFLOW, waitFor } from '../helpers/cli';
 import type { ConnectivityReport } from '../../workflows/testConnectivity';
-
-async function waitFor<T>(what: string, fn: () => T | undefined, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('pve-runbooks lab up, driven through the CLI as a user would', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pvr-labup-'));

@@ -22,3 +22,14 @@ export function runCli(script: string, args: string[], env: NodeJS.ProcessEnv = 
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** Polls a condition from another process's side effects (a file appearing, a line printed). */
+export async function waitFor<T>(what: string, fn: () => T | undefined, ms = 60_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -1,7 +1,8 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, bundleWorkflowCode, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflows } from '../../worker/worker';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { createDevEnv } from '../helpers/temporal';
 import { inventoryOf, member, standalone } from '../helpers/facts';
@@ -42,7 +43,7 @@ describe('destroyCluster workflow (stubbed activities, real dev server)', () => 
   let bundle: WorkflowBundleWithSourceMap;
   let seq = 0;
   before(async () => {
-    [env, bundle] = await Promise.all([createDevEnv(), bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } })]);
+    [env, bundle] = await Promise.all([createDevEnv(), bundleWorkflows()]);
   });
   after(async () => {
     await env?.teardown();
