@@ -69,10 +69,11 @@ for (const pve of [8, 9] as const) {
   });
 }
 
-describe('createCluster on a 5-node twin with transient faults, a refused preflight, destroy and create again', () => {
+for (const pve of [8, 9] as const) {
+describe(`createCluster on a 5-node PVE ${pve} twin with transient faults, a refused preflight, destroy and create again`, () => {
   let e: LabEnv;
   before(async () => {
-    e = await LabEnv.start({ nodes: 5, pve: 8, timeScale: 20 });
+    e = await LabEnv.start({ nodes: 5, pve, timeScale: 20 });
   });
   after(async () => {
     await e?.stop();
@@ -128,3 +129,4 @@ describe('createCluster on a 5-node twin with transient faults, a refused prefli
     await assertClusterOnTwin(e.lab, ['pve1', 'pve2', 'pve3', 'pve4', 'pve5'], 'fresh');
   });
 });
+}
