@@ -15,11 +15,3 @@ export type SecretRef = z.infer<typeof SecretRef>;
 /** A secret as the client may hold it after loading an inventory: refs or an inline value. */
 export const Secret = z.union([SecretRef, z.object({ inline: z.string() }).strict()]);
 export type Secret = z.infer<typeof Secret>;
-
-export function describeSecret(s: Secret | undefined): string | undefined {
-  if (!s) return undefined;
-  if ('inline' in s) return '<inline, redacted>';
-  if ('sealed' in s) return '<sealed>';
-  if ('env' in s) return `\${${s.env}}`;
-  return `file:${s.file}`;
-}

@@ -22,7 +22,8 @@ export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
 }
 
-const quietBundlerLogger = {
+/** The bundler reports every module at INFO; only its errors matter to an operator or a test. */
+export const quietBundlerLogger = {
   log() {},
   trace() {},
   debug() {},

@@ -35,8 +35,6 @@ function read<T>(text: string | undefined, parse: (t: string) => T): T | Unreada
   }
 }
 
-export const isUnreadable = (v: unknown): v is Unreadable => typeof v === 'object' && v !== null && 'error' in v;
-
 /**
  * `make cluster-health` for one node: every source read in one round trip, each parsed on its
  * own, so one unreadable output (a standalone node's pvecm, a corosync restarting) leaves the

@@ -16,13 +16,3 @@ export function cmd(...argv: string[]): string {
   if (argv.length === 0) throw new Error('empty command');
   return argv.map(quoteArg).join(' ');
 }
-
-/** Commands that must all succeed, in order. */
-export function and(...commands: string[]): string {
-  return commands.map((c) => `{ ${c}; }`).join(' && ');
-}
-
-/** A command with its output appended to a file, following symlinks like `>>` does. */
-export function appendTo(command: string, file: string): string {
-  return `${command} >> ${quoteArg(file)}`;
-}

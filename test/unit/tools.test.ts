@@ -23,6 +23,7 @@ import {
   tools,
 } from '../helpers/temporal';
 import type { EchoActivities } from '../helpers/workflows/echo';
+import { quietBundlerLogger } from '../../worker/worker';
 
 const ROOT = projectRoot();
 const SETUP_SCRIPT = path.join(ROOT, 'scripts', 'setup-tools.js');
@@ -186,7 +187,7 @@ async function runEcho(env: TestWorkflowEnvironment, bundle: WorkflowBundleWithS
 describe('ephemeral servers from local binaries', () => {
   let bundle: WorkflowBundleWithSourceMap;
   before(async () => {
-    bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../helpers/workflows/echo'), logger: quietLogger });
+    bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../helpers/workflows/echo'), logger: quietBundlerLogger });
   });
 
   it('dev server (temporal server start-dev) runs a workflow and has ClusterName/Runbook registered', { timeout: 120_000 }, async () => {
@@ -246,14 +247,3 @@ async function listSearchAttributes(env: TestWorkflowEnvironment) {
   const response = await env.connection.operatorService.listSearchAttributes({ namespace: env.namespace ?? 'default' });
   return { response };
 }
-
-const quietLogger = {
-  log() {},
-  trace() {},
-  debug() {},
-  info() {},
-  warn() {},
-  error(message: string, meta?: Record<string, unknown>) {
-    console.error(message, meta ?? '');
-  },
-};

@@ -1,11 +1,8 @@
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { bundleWorkflows } from '../../worker/worker';
 import { WorkflowFailedError } from '@temporalio/client';
-import { createDevEnv } from '../helpers/temporal';
 import { inventoryOf, standalone, member } from '../helpers/facts';
+import { workflowTestEnv } from '../helpers/workflowEnv';
 import type { Activities } from '../../activities';
 import type { NodeTask } from '../../activities/nodes/task';
 import type { NodeFacts } from '../../activities/nodes/facts';
@@ -81,21 +78,9 @@ function fakeCluster(names: string[], initial: Record<string, NodeFacts>, opts: 
 }
 
 describe('createCluster workflow (stubbed activities, real dev server)', () => {
-  let env: TestWorkflowEnvironment;
-  let bundle: WorkflowBundleWithSourceMap;
-  let seq = 0;
-  before(async () => {
-    [env, bundle] = await Promise.all([createDevEnv(), bundleWorkflows()]);
-  });
-  after(async () => {
-    await env?.teardown();
-  });
-
-  async function run(acts: Partial<Activities>, input: CreateClusterInput) {
-    const taskQueue = `cc-${++seq}`;
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: acts });
-    return worker.runUntil(env.client.workflow.execute(createCluster, { taskQueue, workflowId: `cc-test-${seq}`, args: [input] }));
-  }
+  const t = workflowTestEnv('cc');
+  const run = (acts: Partial<Activities>, input: CreateClusterInput) =>
+    t.withWorker(acts, (taskQueue, workflowId) => t.env.client.workflow.execute(createCluster, { taskQueue, workflowId, args: [input] }));
 
   test('phases in order, create then joins strictly one at a time, each join followed by convergence', async () => {
     const names = ['pve1', 'pve2', 'pve3', 'pve4'];

@@ -1,11 +1,8 @@
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { bundleWorkflows } from '../../worker/worker';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { createDevEnv } from '../helpers/temporal';
 import { inventoryOf, member, standalone } from '../helpers/facts';
+import { workflowTestEnv } from '../helpers/workflowEnv';
 import type { Activities } from '../../activities';
 import type { NodeTask } from '../../activities/nodes/task';
 import type { NodeFacts } from '../../activities/nodes/facts';
@@ -39,26 +36,12 @@ function fake(initial: Record<string, NodeFacts>, services = { ceph: false, haRe
 }
 
 describe('destroyCluster workflow (stubbed activities, real dev server)', () => {
-  let env: TestWorkflowEnvironment;
-  let bundle: WorkflowBundleWithSourceMap;
-  let seq = 0;
-  before(async () => {
-    [env, bundle] = await Promise.all([createDevEnv(), bundleWorkflows()]);
-  });
-  after(async () => {
-    await env?.teardown();
-  });
-
-  async function withWorker<T>(acts: Partial<Activities>, fn: (taskQueue: string) => Promise<T>): Promise<T> {
-    const taskQueue = `dc-${++seq}`;
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: acts });
-    return worker.runUntil(fn(taskQueue));
-  }
+  const t = workflowTestEnv('dc');
 
   test('waits for the exact cluster name; a wrong name is rejected; then members go one at a time, the primary last', async () => {
     const f = fake(Object.fromEntries(names.map((n, i) => [n, member(n, i, 'prod', names)])));
-    const result = await withWorker(f.acts, async (taskQueue) => {
-      const h = await env.client.workflow.start(destroyCluster, { taskQueue, workflowId: `dc-${seq}`, args: [{ inventory: inventoryOf(names) }] });
+    const result = await t.withWorker(f.acts, async (taskQueue, workflowId) => {
+      const h = await t.env.client.workflow.start(destroyCluster, { taskQueue, workflowId, args: [{ inventory: inventoryOf(names) }] });
       for (;;) {
         if ((await h.query(progressQuery)).phase === 'awaiting confirmation') break;
         await new Promise((r) => setTimeout(r, 100));
@@ -79,7 +62,7 @@ describe('destroyCluster workflow (stubbed activities, real dev server)', () => 
   test('refuses while Ceph or HA resources exist, changing nothing', async () => {
     const f = fake(Object.fromEntries(names.map((n, i) => [n, member(n, i, 'prod', names)])), { ceph: true, haResources: ['vm:100'] });
     await assert.rejects(
-      withWorker(f.acts, (taskQueue) => env.client.workflow.execute(destroyCluster, { taskQueue, workflowId: `dc-${seq}`, args: [{ inventory: inventoryOf(names), confirm: 'prod' }] })),
+      t.withWorker(f.acts, (taskQueue, workflowId) => t.env.client.workflow.execute(destroyCluster, { taskQueue, workflowId, args: [{ inventory: inventoryOf(names), confirm: 'prod' }] })),
       (err: unknown) => {
         assert.ok(err instanceof WorkflowFailedError);
         assert.match(String(err.cause?.message), /still has Ceph and HA resources \(vm:100\); tear them down first; nothing was changed/);
@@ -91,7 +74,7 @@ describe('destroyCluster workflow (stubbed activities, real dev server)', () => 
 
   test('standalone nodes: nothing to do', async () => {
     const f = fake(Object.fromEntries(names.map((n, i) => [n, standalone(n, i)])));
-    const r = await withWorker(f.acts, (taskQueue) => env.client.workflow.execute(destroyCluster, { taskQueue, workflowId: `dc-${seq}`, args: [{ inventory: inventoryOf(names) }] }));
+    const r = await t.withWorker(f.acts, (taskQueue, workflowId) => t.env.client.workflow.execute(destroyCluster, { taskQueue, workflowId, args: [{ inventory: inventoryOf(names) }] }));
     assert.match(r.summary, /already standalone/);
     assert.deepEqual(f.calls, []);
   });

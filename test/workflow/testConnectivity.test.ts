@@ -1,9 +1,7 @@
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
+import { workflowTestEnv } from '../helpers/workflowEnv';
 import assert from 'node:assert/strict';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
-import { createDevEnv } from '../helpers/temporal';
 import type { Activities } from '../../activities';
 import type { NodeTask } from '../../activities/nodes/task';
 import type { RunbookInventory } from '../../common/inventory';
@@ -24,13 +22,7 @@ const inventory: RunbookInventory = {
 };
 
 describe('testConnectivity workflow (stubbed activities, real dev server)', () => {
-  let env: TestWorkflowEnvironment;
-  before(async () => {
-    env = await createDevEnv();
-  });
-  after(async () => {
-    await env?.teardown();
-  });
+  const t = workflowTestEnv('tc');
 
   test('every node reported; a permanent failure is not retried, a transient one is; one failure hides nothing', async () => {
     const calls: Record<string, number> = {};
@@ -61,14 +53,8 @@ describe('testConnectivity workflow (stubbed activities, real dev server)', () =
         };
       },
     };
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: 'wf-test',
-      workflowsPath: require.resolve('../../workflows'),
-      activities,
-    });
-    const report = await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(testConnectivity, { taskQueue: 'wf-test', workflowId: 'tc-wf-1', args: [{ inventory }] });
+    const report = await t.withWorker(activities, async (taskQueue, workflowId) => {
+      const handle = await t.env.client.workflow.start(testConnectivity, { taskQueue, workflowId, args: [{ inventory }] });
       const result = await handle.result();
       const progress = await handle.query(progressQuery);
       assert.equal(progress.phase, 'done with failures');

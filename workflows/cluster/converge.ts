@@ -17,6 +17,7 @@ export async function waitUntil(
   probe: () => Promise<Convergence>,
   opts: { every: Duration; withinMs: number; onPoll?: (c: Convergence) => void },
 ): Promise<void> {
+  // In the workflow sandbox Date is Temporal's clock (the task's time, replayed identically), not the host's.
   const deadline = Date.now() + opts.withinMs;
   for (;;) {
     const c = await probe();
