@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { CephHealthJson, parseCephHealthJson } from './cephHealthJson';
 import { CephMonStatJson, parseCephMonStatJson } from './cephMonStatJson';
+import { CephOsdDumpJson, parseCephOsdDumpJson } from './cephOsdDumpJson';
+import { CephOsdPoolLsJson, parseCephOsdPoolLsJson } from './cephOsdPoolLsJson';
 import { CephOsdTree, parseCephOsdTreeJson } from './cephOsdTreeJson';
 import { parseCephOsdTreeText } from './cephOsdTreeText';
 import { CephStatusJson, parseCephStatusJson } from './cephStatusJson';
@@ -18,8 +20,15 @@ import { HaResourcesCfg, parseHaResourcesCfg } from './haResourcesCfg';
 import { HaRulesCfg, parseHaRulesCfg } from './haRulesCfg';
 import { HaSimLog, parseHaSimLog } from './haSimLog';
 import { HaStatusJson, parseHaStatusJson } from './haStatusJson';
+import { IpAddrJson, parseIpAddrJson } from './ipAddrJson';
+import { IpLinkJson, parseIpLinkJson } from './ipLinkJson';
+import { LsblkJson, parseLsblkJson } from './lsblkJson';
+import { LvmReportJson, parseLvmReportJson } from './lvmReportJson';
+import { MdadmDetail, parseMdadmDetail } from './mdadmDetail';
+import { MdadmDetailScan, parseMdadmDetailScan } from './mdadmDetailScan';
 import { Mdstat, parseMdstat } from './mdstat';
 import { NodesJson, parseNodesJson } from './nodesJson';
+import { Ping, parsePing } from './ping';
 import { PvecmNodes, parsePvecmNodes } from './pvecmNodes';
 import { PvecmStatus, parsePvecmStatus } from './pvecmStatus';
 import { PvesmStatus, parsePvesmStatus } from './pvesmStatus';
@@ -30,6 +39,8 @@ import { QmList, parseQmList } from './qmList';
 export { ParseError } from './errors';
 export { CephCheck, CephHealthJson, parseCephHealthJson } from './cephHealthJson';
 export { CephMonStatJson, parseCephMonStatJson } from './cephMonStatJson';
+export { CephOsdDumpJson, parseCephOsdDumpJson } from './cephOsdDumpJson';
+export { CephOsdPoolLsJson, parseCephOsdPoolLsJson } from './cephOsdPoolLsJson';
 export { CephOsdTree, parseCephOsdTreeJson } from './cephOsdTreeJson';
 export { parseCephOsdTreeText } from './cephOsdTreeText';
 export { CephStatusJson, parseCephStatusJson } from './cephStatusJson';
@@ -47,8 +58,15 @@ export { HaResourcesCfg, parseHaResourcesCfg } from './haResourcesCfg';
 export { HaRulesCfg, parseHaRulesCfg } from './haRulesCfg';
 export { HaSimLog, parseHaSimLog } from './haSimLog';
 export { HaStatusJson, parseHaStatusJson } from './haStatusJson';
+export { IpAddrJson, parseIpAddrJson } from './ipAddrJson';
+export { IpLinkJson, parseIpLinkJson } from './ipLinkJson';
+export { flattenLsblk, LsblkDevice, LsblkEntry, LsblkJson, parseLsblkJson } from './lsblkJson';
+export { LvmReportJson, parseLvmReportJson } from './lvmReportJson';
+export { MdadmDetail, parseMdadmDetail } from './mdadmDetail';
+export { MdadmDetailScan, parseMdadmDetailScan } from './mdadmDetailScan';
 export { Mdstat, parseMdstat } from './mdstat';
 export { NodesJson, parseNodesJson } from './nodesJson';
+export { Ping, parsePing } from './ping';
 export { PvecmNodes, parsePvecmNodes } from './pvecmNodes';
 export { PvecmStatus, parsePvecmStatus } from './pvecmStatus';
 export { PvesmStatus, parsePvesmStatus } from './pvesmStatus';
@@ -151,6 +169,48 @@ export const PARSE_KINDS: Record<string, ParseKind> = {
     schema: Mdstat,
     parse: parseMdstat,
   },
+  'mdadm-detail': {
+    description: 'one md array: level, state, counters, rebuild/resync progress, members (faulty, spare, removed)',
+    command: 'mdadm --detail /dev/md0',
+    schema: MdadmDetail,
+    parse: parseMdadmDetail,
+  },
+  'mdadm-detail-scan': {
+    description: 'the ARRAY lines of mdadm --detail --scan or mdadm.conf: device, metadata, name, UUID, spares',
+    command: 'mdadm --detail --scan',
+    schema: MdadmDetailScan,
+    parse: parseMdadmDetailScan,
+  },
+  'lsblk-json': {
+    description: 'block device tree: size, rotational, filesystem, mount point, model (any column subset)',
+    command: 'lsblk -J -b -o NAME,PATH,TYPE,SIZE,ROTA,FSTYPE,MOUNTPOINT,MODEL',
+    schema: LsblkJson,
+    parse: parseLsblkJson,
+  },
+  'lvm-report-json': {
+    description: 'LVM PVs, VGs and LVs with sizes in bytes, tags and devices (pvs, vgs, lvs, fullreport)',
+    command: 'lvs --reportformat json --units b --nosuffix -o lv_name,vg_name,lv_path,lv_size,lv_tags,devices',
+    schema: LvmReportJson,
+    parse: parseLvmReportJson,
+  },
+  'ip-link-json': {
+    description: 'network links: MTU and its range, state, flags, bridge/bond master, kind',
+    command: 'ip -j -d link show',
+    schema: IpLinkJson,
+    parse: parseIpLinkJson,
+  },
+  'ip-addr-json': {
+    description: 'IPv4/IPv6 addresses of every interface',
+    command: 'ip -j addr show',
+    schema: IpAddrJson,
+    parse: parseIpAddrJson,
+  },
+  'ping': {
+    description: 'sent/received/loss, local errors and the MTU they report (iputils, BusyBox)',
+    command: 'ping -M do -s 8972 -c 3 -i 0.2 -W 2 ADDR',
+    schema: Ping,
+    parse: parsePing,
+  },
   'ceph-status-json': {
     description: 'health, check codes, OSD and PG counts (every Ceph release)',
     command: 'ceph -s -f json',
@@ -186,6 +246,18 @@ export const PARSE_KINDS: Record<string, ParseKind> = {
     command: 'ceph mon stat -f json',
     schema: CephMonStatJson,
     parse: parseCephMonStatJson,
+  },
+  'ceph-osd-pool-ls-json': {
+    description: 'pools with id, size, min_size, PGs, autoscale mode and applications',
+    command: 'ceph osd pool ls detail -f json',
+    schema: CephOsdPoolLsJson,
+    parse: parseCephOsdPoolLsJson,
+  },
+  'ceph-osd-dump-json': {
+    description: 'OSD map: epoch, flags, every OSD with uuid, up, in and state, pools with replication',
+    command: 'ceph osd dump -f json',
+    schema: CephOsdDumpJson,
+    parse: parseCephOsdDumpJson,
   },
   'ceph-volume-lvm-list': {
     description: 'the OSDs of one node with their LVs and devices',
