@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { hyperConvergedPhases } from '../../common/hyperConverged';
 import type { InventoryFormat } from './format';
 import { loadInventory } from './load';
 import { formatProblem, formatProblems } from './problem';
@@ -32,10 +33,12 @@ export function runInventoryCheck(file: string, opts: CheckOptions): CheckResult
     return { exitCode: 1, stdout: '', stderr: `${formatProblems(result.problems)}\n${count(result.problems.length, 'problem')} in ${file}\n` };
   }
   const { inventory, warnings } = result;
-  const summary = `${file}: valid inventory for cluster ${inventory.cluster.name} with ${count(inventory.nodes.length, 'node')}${warnings.length ? `, ${count(warnings.length, 'warning')}` : ''}`;
+  const phases = hyperConvergedPhases(inventory);
+  const built = [phases.network && 'private network', phases.ceph && 'Ceph', phases.ha && 'HA'].filter((p): p is string => p !== false);
+  const summary = `${file}: valid inventory for cluster ${inventory.cluster.name} with ${count(inventory.nodes.length, 'node')}${built.length ? ` (${built.join(', ')})` : ''}${warnings.length ? `, ${count(warnings.length, 'warning')}` : ''}`;
   return {
     exitCode: 0,
-    stdout: stringify(redactInventory(inventory), { lineWidth: 0 }),
+    stdout: stringify(redactInventory(inventory), { lineWidth: 0, aliasDuplicateObjects: false }),
     stderr: [...warnings.map((w) => `warning: ${formatProblem(w)}`), summary].join('\n') + '\n',
   };
 }

@@ -1,7 +1,7 @@
 import type { Dialect, FieldPath, Location } from './dialect';
 import { formatPath } from './dialect';
 import { splitWords } from './ini-lex';
-import { CLUSTER_NAME_VAR, INI_ALIASES, INI_HOST_VARS, type NodeSetting, iniVarFor } from './ini-vars';
+import { CLUSTER_NAME_VAR, INI_ALIASES, INI_CLUSTER_VARS, INI_HOST_VARS, type IniVar, type NodeSetting, clusterVarFor, iniValue, iniVarFor, settingOf } from './ini-vars';
 import { emptyFile, type Finding } from './problem';
 import { inventoryInput } from './schema';
 import type { Source } from './source';
@@ -38,7 +38,8 @@ interface Host {
 interface IniInventory {
   hosts: Host[];
   groupVars: Map<string, Map<NodeSetting, Assignment>>;
-  clusterName?: Assignment;
+  /** Cluster-wide variables by name, each set once. */
+  clusterVars: Map<string, Assignment>;
   /** Groups with a vars line that could not be read: their hosts may lack what it set. */
   unreadableVars: Set<string>;
   findings: Finding[];
@@ -54,16 +55,21 @@ export function readIniSource(text: string): Source {
   const ini = parseIni(text);
   const dialect = iniDialect(ini);
   if (!ini.hasContent) return { dialect, findings: [emptyFile('ini')], warnings: [] };
-  const draft = {
-    cluster: ini.clusterName ? { name: ini.clusterName.value } : {},
-    nodes: ini.hosts.map((h) => nodeDraft(ini, h)),
-  };
+  const draft: Record<string, unknown> = { cluster: {} };
+  for (const [variable, a] of ini.clusterVars) {
+    const spec = INI_CLUSTER_VARS[variable];
+    if (spec) setIn(draft, spec.path, iniValue(spec.kind, a.value));
+  }
+  draft.nodes = ini.hosts.map((h) => nodeDraft(ini, h));
   const unread = (h: Host) => h.incomplete || ini.unreadableVars.has(h.group) || ini.unreadableVars.has(PARENT);
   const incomplete = new Set(ini.hosts.flatMap((h, i) => (unread(h) ? [i] : [])));
   return { dialect, findings: ini.findings, warnings: [], parsed: { document: draft, schema: inventoryInput('ini'), draft, incomplete } };
 }
 
-const SETTINGS = [...new Set(Object.values(INI_HOST_VARS).filter((s): s is NodeSetting => s !== null))];
+/** One variable per setting (ansible_ssh_pass and ansible_password share one). */
+const SETTINGS: ReadonlyMap<NodeSetting, IniVar> = new Map(
+  Object.values(INI_HOST_VARS).flatMap((s): [NodeSetting, IniVar][] => (s === null ? [] : [[settingOf(s), s]])),
+);
 
 /** Precedence as in Ansible: the host line, then its group's vars, then [proxmox_cluster:vars]. */
 function effective(ini: IniInventory, host: Host, setting: NodeSetting): Assignment | undefined {
@@ -72,38 +78,55 @@ function effective(ini: IniInventory, host: Host, setting: NodeSetting): Assignm
 
 function nodeDraft(ini: IniInventory, host: Host): Record<string, unknown> {
   const node: Record<string, unknown> = { name: host.name, primary: host.group === PRIMARY, host: host.name };
-  for (const setting of SETTINGS) {
+  for (const [setting, spec] of SETTINGS) {
     const a = effective(ini, host, setting);
-    // A port that is not digits stays text so the schema reports it with the others.
-    if (a) node[setting] = setting === 'port' && /^\d+$/.test(a.value) ? Number(a.value) : a.value;
+    if (a) setIn(node, spec.path, iniValue(spec.kind, a.value));
   }
   return node;
 }
 
+function setIn(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  const [key, ...rest] = path;
+  if (key === undefined) return;
+  if (rest.length === 0) {
+    target[key] = value;
+    return;
+  }
+  const inner = target[key];
+  const child: Record<string, unknown> = typeof inner === 'object' && inner !== null && !Array.isArray(inner) ? (inner as Record<string, unknown>) : {};
+  target[key] = child;
+  setIn(child, rest, value);
+}
+
 function parseIni(text: string): IniInventory {
-  const ini: IniInventory = { hosts: [], groupVars: new Map(), unreadableVars: new Set(), findings: [], hasContent: false };
+  const ini: IniInventory = { hosts: [], groupVars: new Map(), clusterVars: new Map(), unreadableVars: new Set(), findings: [], hasContent: false };
   const problem = (line: number, field: string, message: string, fix: string) => ini.findings.push({ line, field, message, fix });
   let section: Section | undefined;
 
   const setVar = (target: Map<NodeSetting, Assignment>, a: Assignment, inVars: boolean) => {
     const field = `${a.scope}.${a.variable}`;
-    if (a.variable === CLUSTER_NAME_VAR) {
-      if (!inVars) return problem(a.line, field, 'cluster_name names the whole cluster, not one host', `move it to [${PARENT}:vars]`);
-      if (!ini.clusterName) ini.clusterName = a;
-      else if (ini.clusterName.value !== a.value) {
-        problem(a.line, 'cluster_name', `cluster_name is already set to \`${ini.clusterName.value}\` at line ${ini.clusterName.line}`, `set cluster_name once, in [${PARENT}:vars]`);
+    if (a.variable in INI_CLUSTER_VARS) {
+      if (!inVars) {
+        const what = a.variable === CLUSTER_NAME_VAR ? 'names the whole cluster' : 'is a setting of the whole cluster';
+        return problem(a.line, field, `${a.variable} ${what}, not one host`, `move it to [${PARENT}:vars]`);
+      }
+      const earlier = ini.clusterVars.get(a.variable);
+      if (!earlier) ini.clusterVars.set(a.variable, a);
+      else if (earlier.value !== a.value) {
+        problem(a.line, a.variable, `${a.variable} is already set to \`${earlier.value}\` at line ${earlier.line}`, `set ${a.variable} once, in [${PARENT}:vars]`);
       }
       return;
     }
     if (!(a.variable in INI_HOST_VARS)) {
-      const known = inVars ? [...Object.keys(INI_HOST_VARS), CLUSTER_NAME_VAR] : Object.keys(INI_HOST_VARS);
+      const known = inVars ? [...Object.keys(INI_HOST_VARS), ...Object.keys(INI_CLUSTER_VARS)] : Object.keys(INI_HOST_VARS);
       return problem(a.line, field, `unknown variable \`${a.variable}\``, unknownKeyFix(a.variable, known, INI_ALIASES));
     }
     if (a.variable === 'ansible_connection' && a.value !== 'ssh') {
       return problem(a.line, field, `ansible_connection=${a.value} is not supported: pve-runbooks always connects over SSH`, 'remove ansible_connection, or set it to ssh');
     }
-    const setting = INI_HOST_VARS[a.variable];
-    if (setting === null || setting === undefined) return;
+    const spec = INI_HOST_VARS[a.variable];
+    if (spec === null || spec === undefined) return;
+    const setting = settingOf(spec);
     const earlier = target.get(setting);
     if (earlier) {
       const what = earlier.variable === a.variable ? `\`${a.variable}\` is set twice` : `\`${earlier.variable}\` and \`${a.variable}\` both set the password`;
@@ -165,7 +188,7 @@ function parseIni(text: string): IniInventory {
       const eq = pair.indexOf('=');
       if (eq <= 0) {
         // After a password, a bare word is most likely the rest of a password with a space: not echoed.
-        if (previous !== undefined && INI_HOST_VARS[previous] === 'password') {
+        if (previous !== undefined && isPassword(previous)) {
           problem(n, `${name}.${previous}`, `a word without = follows ${previous}`, `quote a password that contains spaces: ${previous}="..."`);
         } else {
           problem(n, name, `expected key=value after the host name, got \`${pair}\``, 'write host variables as key=value, and quote values that contain spaces: key="a b"');
@@ -193,7 +216,7 @@ function parseIni(text: string): IniInventory {
     if ('error' in split || split.words.length > 1) ini.unreadableVars.add(group);
     if ('error' in split) return problem(n, `${scope}.${variable}`, split.error, 'close the quote, or quote the whole value: key="a b"');
     if (split.words.length > 1) {
-      const shown = INI_HOST_VARS[variable] === 'password' ? '...' : rest.trim();
+      const shown = isPassword(variable) ? '...' : rest.trim();
       return problem(n, `${scope}.${variable}`, 'the value contains spaces', `quote the whole value: ${variable}="${shown}"`);
     }
     let vars = ini.groupVars.get(group);
@@ -222,18 +245,47 @@ function parseIni(text: string): IniInventory {
   return ini;
 }
 
+function isPassword(variable: string): boolean {
+  const spec = INI_HOST_VARS[variable];
+  return spec !== null && spec !== undefined && settingOf(spec) === 'password';
+}
+
 function iniDialect(ini: IniInventory): Dialect {
   const hostAt = (path: FieldPath): Host | undefined => (path[0] === 'nodes' && typeof path[1] === 'number' ? ini.hosts[path[1]] : undefined);
-  const assignmentAt = (path: FieldPath): { host: Host; setting: string; a?: Assignment } | undefined => {
+  const itemAt = (path: FieldPath, k: number): number | undefined => {
+    const seg = path[k];
+    return typeof seg === 'number' ? seg : undefined;
+  };
+  /** The node setting a path falls in (a list item falls in its list), and where its value was written. */
+  const assignmentAt = (path: FieldPath): { host: Host; setting: NodeSetting; item?: number; a?: Assignment } | undefined => {
     const host = hostAt(path);
-    const setting = path[2];
-    if (!host || typeof setting !== 'string' || setting === 'name' || setting === 'primary') return undefined;
-    return { host, setting, a: effective(ini, host, setting as NodeSetting) };
+    if (!host) return undefined;
+    for (let k = path.length; k > 2; k--) {
+      const setting = path.slice(2, k).join('.');
+      if (SETTINGS.has(setting)) return { host, setting, item: itemAt(path, k), a: effective(ini, host, setting) };
+    }
+    return undefined;
+  };
+  /** The cluster variable a path falls in; for a whole section, the first of its variables written. */
+  const clusterVarAt = (path: FieldPath): { variable: string; item?: number; a?: Assignment } | undefined => {
+    for (let k = path.length; k > 0; k--) {
+      const variable = clusterVarFor(path.slice(0, k));
+      if (variable) return { variable, item: itemAt(path, k), a: ini.clusterVars.get(variable) };
+    }
+    const inside = `${path.join('.')}.`;
+    const first = [...ini.clusterVars.values()]
+      .filter((a) => INI_CLUSTER_VARS[a.variable]?.path.join('.').startsWith(inside))
+      .sort((x, y) => x.line - y.line)[0];
+    return first ? { variable: first.variable, a: first } : undefined;
   };
   const locate = (path: FieldPath): Location => {
-    if (path[0] === 'cluster') return ini.clusterName ? { field: CLUSTER_NAME_VAR, line: ini.clusterName.line } : { field: CLUSTER_NAME_VAR };
+    if (path[0] !== 'nodes') {
+      const c = clusterVarAt(path);
+      if (!c) return { field: formatPath(path) };
+      return c.a ? { field: c.variable, line: c.a.line } : { field: c.variable };
+    }
     const host = hostAt(path);
-    if (!host) return { field: path[0] === 'nodes' ? 'hosts' : formatPath(path) };
+    if (!host) return { field: 'hosts' };
     const at = assignmentAt(path);
     if (!at) return { field: host.name, line: host.line };
     if (at.a) return { field: `${at.a.scope}.${at.a.variable}`, line: at.a.line };
@@ -243,10 +295,16 @@ function iniDialect(ini: IniInventory): Dialect {
     format: 'ini',
     locate,
     howToSet(path, example) {
-      if (path[0] === 'cluster') return `set ${CLUSTER_NAME_VAR}=${example} in [${PARENT}:vars]`;
+      if (path[0] !== 'nodes') {
+        const c = clusterVarAt(path);
+        if (!c) return `set ${formatPath(path)}`;
+        if (c.item !== undefined) return `correct item ${c.item + 1} of ${c.variable}, e.g. ${example}`;
+        return `set ${c.variable}=${example} in [${c.a?.scope ?? `${PARENT}:vars`}]`;
+      }
       const at = assignmentAt(path);
       if (!at) return `set ${locate(path).field}`;
       const variable = at.a?.variable ?? iniVarFor(at.setting) ?? at.setting;
+      if (at.item !== undefined) return `correct item ${at.item + 1} of ${variable}, e.g. ${example}`;
       return at.a && at.a.scope !== at.host.name ? `write ${variable}=${example} in [${at.a.scope}]` : `write ${variable}=${example} on the host line of ${at.host.name}`;
     },
     hints: {

@@ -1,5 +1,6 @@
 import { isIpAddress, sshDefaults } from '../../common/inventory';
 import { type Dialect, mention } from './dialect';
+import { checkHyperConverged } from './hyper-rules';
 import { diagnoseHostname } from './names';
 import type { Finding } from './problem';
 import { readSecret } from './secret-syntax';
@@ -11,8 +12,9 @@ import { draftNodes, textAt } from './values';
  */
 export function checkRules(draft: unknown, incomplete: ReadonlySet<number>, d: Dialect): { errors: Finding[]; warnings: Finding[] } {
   const nodes = draftNodes(draft);
-  const errors = [...duplicates(nodes, d), ...primaries(nodes, d), ...perNode(nodes, incomplete, d)];
-  return { errors, warnings: advice(nodes, d) };
+  const hyper = checkHyperConverged(draft, d);
+  const errors = [...duplicates(nodes, d), ...primaries(nodes, d), ...perNode(nodes, incomplete, d), ...hyper.errors];
+  return { errors, warnings: [...advice(nodes, d), ...hyper.warnings] };
 }
 
 type DraftNode = ReturnType<typeof draftNodes>[number];

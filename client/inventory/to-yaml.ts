@@ -8,8 +8,16 @@ import { readSecret } from './secret-syntax';
  * written out (no `defaults`), so the file also documents what was used.
  */
 export function toYaml(inv: Inventory): string {
-  const doc = { cluster: { name: inv.cluster.name }, ssh: { ...inv.ssh }, nodes: inv.nodes.map(nodeToYaml) };
-  return stringify(doc, { lineWidth: 0 });
+  const doc = {
+    cluster: { name: inv.cluster.name },
+    ssh: { ...inv.ssh },
+    ...(inv.network === undefined ? {} : { network: inv.network }),
+    ...(inv.disks === undefined ? {} : { disks: inv.disks }),
+    ...(inv.ceph === undefined ? {} : { ceph: inv.ceph }),
+    ...(inv.ha === undefined ? {} : { ha: inv.ha }),
+    nodes: inv.nodes.map(nodeToYaml),
+  };
+  return stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
 function nodeToYaml(n: InventoryNode): Record<string, unknown> {
@@ -23,6 +31,8 @@ function nodeToYaml(n: InventoryNode): Record<string, unknown> {
     ...(n.link0 === undefined ? {} : { link0: n.link0 }),
     ...(n.password === undefined ? {} : { password: writeSecret(n.password) }),
     ...(n.privateKeyFile === undefined ? {} : { privateKeyFile: n.privateKeyFile }),
+    ...(n.private === undefined ? {} : { private: n.private }),
+    ...(n.disks === undefined ? {} : { disks: n.disks }),
   };
 }
 

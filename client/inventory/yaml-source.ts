@@ -74,7 +74,9 @@ function yamlDialect(doc: Document, lineCounter: LineCounter): Dialect {
     locate,
     howToSet(path, example) {
       const p = origin(path);
-      const key = String(p[p.length - 1]);
+      const last = p[p.length - 1];
+      if (typeof last === 'number') return `correct ${formatPath(p)}, e.g. \`${example}\``;
+      const key = String(last);
       const parent = p.slice(0, -1);
       return parent.length === 0 ? `add \`${key}: ${example}\` at the top level` : `set \`${key}: ${example}\` in ${formatPath(parent)}`;
     },

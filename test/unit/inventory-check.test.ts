@@ -92,6 +92,52 @@ describe('pve-runbooks inventory check', () => {
     assert.equal(r.stderr.match(/PVE_ROOT_PASSWORD is not set/g)?.length, 1, 'reported once, where it is written');
   });
 
+  test('a bad hyper-converged inventory: every problem of every section at once, each with its line and fix', () => {
+    const file = write(
+      'hc-bad.yaml',
+      `cluster: {name: prod}
+defaults: {password: x}
+network: {cidr: 10.0.0.0/24, mtu: 9216}
+disks: {db: /dev/sdb}
+ceph: {monitors: [pve1, pve4], pool: {size: 4}}
+ha: {vms: [100, 100]}
+nodes:
+  - {name: pve1, host: 192.168.100.11, primary: true, link0: 10.0.0.11}
+  - {name: pve2, host: 192.168.100.12, link0: 10.0.0.12, private: {address: 10.0.0.11/24}}
+  - {name: pve3, host: 192.168.100.13, link0: 10.9.0.13}
+`,
+    );
+    const r = runInventoryCheck(file, { json: false, env: ENV });
+    assert.equal(r.exitCode, 1);
+    assert.equal(r.stdout, '');
+    const expected = [
+      [4, 'disks.db', 'the DB device /dev/sdb is also a RAID member'],
+      [5, 'ceph.monitors[1]', '`pve4` is not a node of the inventory'],
+      [5, 'ceph.pool.size', 'size 4 needs 4 nodes with an OSD, and the inventory has 3'],
+      [6, 'ha.vms[1]', 'VM 100 is listed twice (first as item 1)'],
+      [9, 'nodes[1].private.address', 'private address 10.0.0.11 is already used by nodes[0] (line 8)'],
+      [10, 'nodes[2].private.address', 'is missing: the node has no address on the private network: its link0 10.9.0.13 is not inside network.cidr 10.0.0.0/24'],
+    ] as const;
+    for (const [line, field, message] of expected) {
+      const escaped = `${file}:${line}: ${field}: ${message}`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      assert.match(r.stderr, new RegExp(`^${escaped}.*\\n  fix: \\S`, 'm'), `${field} in\n${r.stderr}`);
+    }
+    assert.match(r.stderr, /^6 problems in .*hc-bad\.yaml\n$/m);
+  });
+
+  test('a valid hyper-converged inventory: its phases in the summary, its sections on stdout and in --json', () => {
+    const reference = path.resolve(__dirname, '../../../examples/reference.yaml');
+    const r = runInventoryCheck(reference, { json: false, env: ENV });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stderr, /valid inventory for cluster prod with 3 nodes \(private network, Ceph, HA\)\n$/);
+    const shown = parseYaml(r.stdout) as { network: { cidr: string }; ceph: { pool: { name: string } }; ha: { testVm: { id: number } } };
+    assert.equal(shown.network.cidr, '10.0.0.0/24');
+    assert.equal(shown.ceph.pool.name, 'Stockage-HA');
+    assert.equal(shown.ha.testVm.id, 100);
+    const json = JSON.parse(runInventoryCheck(reference, { json: true, env: ENV }).stdout) as { inventory: { disks: { array: string } } };
+    assert.equal(json.inventory.disks.array, '/dev/md0');
+  });
+
   test('--format ini reads an INI file whatever its name', () => {
     const file = write('inventory.txt', fs.readFileSync(fixture('group-vars.ini'), 'utf8'));
     fs.mkdirSync(path.join(dir, 'keys'), { recursive: true });

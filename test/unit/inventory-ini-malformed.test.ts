@@ -22,6 +22,12 @@ const VARS = '[proxmox_cluster:vars]\ncluster_name=prod\nansible_password=${P}\n
 const ini = (parts: { primary?: string; nodes?: string; vars?: string; extra?: string }) =>
   `${parts.primary ?? PRIMARY}${parts.nodes ?? NODES}${parts.vars ?? VARS}${parts.extra ?? ''}`;
 
+/** A valid hyper-converged inventory (nodes on 10.0.0.1-3 inside network_cidr); `extra` vars start at line 12. */
+const HC_VARS = `${VARS}network_cidr=10.0.0.0/24\nceph_repository=no-subscription\nha_name=Cluster-Prod\n`;
+const hc = (extra = '', parts: { primary?: string; nodes?: string; vars?: string } = {}) => ini({ ...parts, vars: (parts.vars ?? HC_VARS) + extra });
+const hcHost = (index: 2 | 3, host: string) =>
+  index === 2 ? { nodes: `[proxmox_cluster_nodes]\n${host}\npve3 ansible_host=10.0.0.3\n` } : { nodes: `[proxmox_cluster_nodes]\npve2 ansible_host=10.0.0.2\n${host}\n` };
+
 const CASES: Case[] = [
   { name: 'empty file', text: '', field: 'file', message: /inventory is empty/ },
   { name: 'only comments', text: '# hosts\n; nothing else\n\n', field: 'file', message: /inventory is empty/ },
@@ -143,6 +149,47 @@ const CASES: Case[] = [
     opts: { checkFiles: true, env: { HOME: '/nonexistent-home' } },
   },
   { name: 'only vars, no hosts', text: VARS, field: 'hosts', message: /no nodes are listed/, fix: /\[proxmox_cluster_primary\]/ },
+  // Hyper-converged variables.
+  { name: 'raid_members with a space in a path', text: hc('', hcHost(2, 'pve2 ansible_host=10.0.0.2 raid_members="/dev/sda,/dev/sd b,/dev/sdc"')), field: 'pve2.raid_members', message: /`\/dev\/sd b` contains a space/, line: 4 },
+  { name: 'db_device is a RAID member', text: hc('db_device=/dev/sdb\n'), field: 'proxmox_cluster:vars.db_device', message: /the DB device \/dev\/sdb is also a RAID member/, fix: /write db_device=\/dev\/nvme1n1 in \[proxmox_cluster:vars\]/, line: 12 },
+  { name: 'duplicate raid_members on a host line', text: hc('', hcHost(3, 'pve3 ansible_host=10.0.0.3 raid_members=/dev/sdb,/dev/sdc,/dev/sdb')), field: 'pve3.raid_members', message: /`\/dev\/sdb` is listed twice in the RAID members/, line: 5 },
+  {
+    name: 'RAID5 with two raid_members',
+    text: hc('', { primary: '[proxmox_cluster_primary]\npve1 ansible_host=10.0.0.1 raid_members=/dev/sda,/dev/sdb\n' }),
+    field: 'pve1.raid_members',
+    message: /RAID5 needs at least 3 members, got 2/,
+    fix: /write raid_members=\/dev\/sda,\/dev\/sdb,\/dev\/sdc,\/dev\/sdd on the host line of pve1/,
+  },
+  { name: 'raid_array not an md device', text: hc('raid_array=/dev/sde\n'), field: 'proxmox_cluster:vars.raid_array', message: /is not an md array/ },
+  { name: 'private_address without a prefix', text: hc('', hcHost(2, 'pve2 ansible_host=10.0.0.2 private_address=10.0.0.12')), field: 'pve2.private_address', message: /has no prefix length/ },
+  { name: 'private_address outside network_cidr', text: hc('', hcHost(2, 'pve2 ansible_host=10.0.0.2 private_address=10.7.0.12/24')), field: 'pve2.private_address', message: /is not inside network\.cidr 10\.0\.0\.0\/24/, fix: /write private_address=10\.0\.0\.12\/24 on the host line of pve2/ },
+  { name: 'no private address to take from the host', text: hc('', { vars: `${VARS}network_cidr=10.9.0.0/24\nceph_repository=no-subscription\n` }), field: 'pve1.private_address', message: /is missing: the node has no address on the private network: its host 10\.0\.0\.1 is not inside/, fix: /write private_address=10\.9\.0\.11\/24 on the host line of pve1/ },
+  { name: 'duplicate private addresses', text: hc('', hcHost(2, 'pve2 ansible_host=10.0.0.2 private_address=10.0.0.1/24')), field: 'pve2.private_address', message: /private address 10\.0\.0\.1 is already used by pve1 \(line 2\)/ },
+  { name: 'private_mtu out of range', text: hc('', hcHost(3, 'pve3 ansible_host=10.0.0.3 private_mtu=100')), field: 'pve3.private_mtu', message: /MTU 100 is out of range/, fix: /write private_mtu=9000 on the host line of pve3/ },
+  { name: 'network_mtu as text', text: hc('network_mtu=jumbo\n'), field: 'network_mtu', message: /must be a whole number from 1280 to 65520, got the text "jumbo"/, fix: /set network_mtu=9000 in \[proxmox_cluster:vars\]/, line: 12 },
+  { name: 'network variables without network_cidr', text: hc('', { vars: `${VARS}network_mtu=9000\n` }), field: 'network_cidr', message: /is missing: the private network needs its range/, fix: /set network_cidr=10\.0\.0\.0\/24 in \[proxmox_cluster:vars\]/ },
+  { name: 'network_bridge named like the NIC', text: hc('network_bridge=enp1s0f1\n'), field: 'network_bridge', message: /has the NIC's own name/, fix: /set network_bridge=vmbr1 in \[proxmox_cluster:vars\]/ },
+  { name: 'ceph without network and public network', text: hc('', { vars: `${VARS}ceph_version=squid\n` }), field: 'ceph_public_network', message: /is missing: Ceph needs a public network/, fix: /set ceph_public_network=10\.0\.0\.0\/24 in \[proxmox_cluster:vars\], or set network_cidr=/ },
+  { name: 'ceph_public_network holding no node', text: hc('ceph_public_network=10.5.0.0/24\n'), field: 'ceph_public_network', message: /holds none of the nodes' private addresses/, line: 12 },
+  { name: 'ceph_pool_size above the nodes', text: hc('ceph_pool_size=4\n'), field: 'ceph_pool_size', message: /size 4 needs 4 nodes with an OSD, and the inventory has 3/, fix: /set ceph_pool_size=3 in \[proxmox_cluster:vars\]/ },
+  { name: 'ceph_pool_min_size above ceph_pool_size', text: hc('ceph_pool_size=2\nceph_pool_min_size=3\n'), field: 'ceph_pool_min_size', message: /minSize 3 is more than size 2/, line: 13 },
+  { name: 'ceph_pool_size as text', text: hc('ceph_pool_size=three\n'), field: 'ceph_pool_size', message: /must be a whole number from 1 to 7, got the text "three"/ },
+  { name: 'ceph_pool with a space', text: hc('ceph_pool="Stockage HA"\n'), field: 'ceph_pool', message: /pool name `Stockage HA` contains a space/ },
+  { name: 'unknown ceph_version', text: hc('ceph_version=pacific\n'), field: 'ceph_version', message: /`pacific` is not one of quincy, reef, squid, tentacle/, fix: /set ceph_version=squid in \[proxmox_cluster:vars\]/ },
+  { name: 'unknown ceph_pool_autoscale', text: hc('ceph_pool_autoscale=maybe\n'), field: 'ceph_pool_autoscale', message: /`maybe` is not one of on, warn, off/ },
+  { name: 'ceph_pool_add_storage not a boolean', text: hc('ceph_pool_add_storage=maybe\n'), field: 'ceph_pool_add_storage', message: /must be true or false, got the text "maybe"/ },
+  { name: 'ceph_monitors naming an unknown host', text: hc('ceph_monitors=pve1,pve4\n'), field: 'ceph_monitors', message: /`pve4` is not a node of the inventory/ },
+  { name: 'ha_nodes with a host twice', text: hc('ha_nodes=pve1,pve1\n'), field: 'ha_nodes', message: /`pve1` is listed twice/ },
+  { name: 'ha_vms with text', text: hc('ha_vms=100,abc\n'), field: 'ha_vms', message: /must be a whole number from 100 to 999999999, got the text "abc"/, fix: /correct item 2 of ha_vms, e\.g\. 100/ },
+  { name: 'ha_vms with a VM twice', text: hc('ha_vms=100,100\n'), field: 'ha_vms', message: /VM 100 is listed twice/ },
+  { name: 'ha_test_vm out of range', text: hc('ha_test_vm=99\n'), field: 'ha_test_vm', message: /VM ID 99 is out of range/ },
+  { name: 'ha_test_vm without ceph and storage', text: hc('', { vars: `${VARS}ha_test_vm=100\n` }), field: 'ha_test_vm_storage', message: /without a ceph section there is no pool/, fix: /set ha_test_vm_storage=STORAGE in \[proxmox_cluster:vars\]/ },
+  { name: 'ha_name with a dot', text: hc('', { vars: `${VARS}network_cidr=10.0.0.0/24\nha_name=Cluster.Prod\n` }), field: 'ha_name', message: /contains `\.`/, line: 10 },
+  { name: 'lvm_volume_group starting with a dash', text: hc('lvm_volume_group=-raid\n'), field: 'lvm_volume_group', message: /starts with a dash/ },
+  { name: 'db_min_percent above 100', text: hc('db_min_percent=150\n'), field: 'db_min_percent', message: /dbMinPercent 150 is out of range/ },
+  { name: 'a cluster variable on a host line', text: hc('', { primary: '[proxmox_cluster_primary]\npve1 ansible_host=10.0.0.1 network_mtu=9000\n' }), field: 'pve1.network_mtu', message: /network_mtu is a setting of the whole cluster, not one host/, fix: /move it to \[proxmox_cluster:vars\]/ },
+  { name: 'a cluster variable set twice, differently', text: hc('ceph_pool_size=3\n[proxmox_cluster_nodes:vars]\nceph_pool_size=2\n'), field: 'ceph_pool_size', message: /ceph_pool_size is already set to `3` at line 12/, line: 14 },
+  { name: 'a misspelt cluster variable', text: hc('ceph_pool_sise=3\n'), field: 'proxmox_cluster:vars.ceph_pool_sise', message: /unknown variable `ceph_pool_sise`/, fix: /did you mean `ceph_pool_size`\?/ },
 ];
 
 const RAW_ZOD = /Invalid input|Unrecognized key|Too (small|big)|expected \w+, received|ZodError/;

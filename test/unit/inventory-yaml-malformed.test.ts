@@ -25,6 +25,16 @@ const PEERS = `
     password: \${P}
 `;
 
+/** A valid hyper-converged inventory (the reference deployment) whose parts each case replaces. */
+const HC_NODES = `  - {name: pve1, host: 192.168.100.11, primary: true, link0: 10.0.0.11}
+  - {name: pve2, host: 192.168.100.12, link0: 10.0.0.12}
+  - {name: pve3, host: 192.168.100.13, link0: 10.0.0.13}
+`;
+const hc = (parts: { network?: string; disks?: string; ceph?: string; ha?: string; nodes?: string }) =>
+  `cluster: {name: lab}\ndefaults: {password: x}\n${parts.network ?? 'network: {cidr: 10.0.0.0/24}'}\n${parts.disks ?? ''}\n${parts.ceph ?? 'ceph: {}'}\n${parts.ha ?? 'ha: {}'}\nnodes:\n${parts.nodes ?? HC_NODES}`;
+/** HC_NODES with one node's line replaced. */
+const hcNode = (index: number, line: string) => HC_NODES.split('\n').map((l, i) => (i === index ? line : l)).join('\n');
+
 const CASES: Case[] = [
   { name: 'empty file', text: '', field: 'file', message: /inventory is empty/ },
   { name: 'only comments', text: '# nothing yet\n', field: 'file', message: /inventory is empty/ },
@@ -207,6 +217,95 @@ const CASES: Case[] = [
     message: /PW is set but empty/,
     opts: { checkEnv: true, env: { PW: '', P: 'x' } },
   },
+  // Hyper-converged sections: disks.
+  { name: 'RAID member path with a space', text: hc({ disks: 'disks: {raidMembers: [/dev/sda, "/dev/sd b", /dev/sdc]}' }), field: 'disks.raidMembers[1]', message: /device path `\/dev\/sd b` contains a space/, fix: /`\/dev\/sdb`/, line: 4 },
+  { name: 'DB device with shell metacharacters', text: hc({ disks: 'disks: {db: "/dev/$(reboot)"}' }), field: 'disks.db', message: /contains `\$`, `\(`, `\)`/ },
+  { name: 'DB device not under /dev', text: hc({ disks: 'disks: {db: nvme1n1}' }), field: 'disks.db', message: /`nvme1n1` is not a device path/, fix: /write `\/dev\/nvme1n1`/ },
+  { name: 'a device path with ..', text: hc({ nodes: hcNode(2, '  - {name: pve3, host: 192.168.100.13, link0: 10.0.0.13, disks: {db: /dev/../sda}}') }), field: 'nodes[2].disks.db', message: /has an empty, `\.` or `\.\.` component/, line: 10 },
+  { name: 'DB device is a RAID member', text: hc({ disks: 'disks: {db: /dev/sdb}' }), field: 'disks.db', message: /the DB device \/dev\/sdb is also a RAID member/, fix: /separate fast device/, line: 4 },
+  {
+    name: 'a node\'s DB device is a partition of a RAID member (the default members)',
+    text: hc({ nodes: hcNode(1, '  - {name: pve2, host: 192.168.100.12, link0: 10.0.0.12, disks: {db: /dev/sda1}}') }),
+    field: 'nodes[1].disks.db',
+    message: /overlaps the RAID member \/dev\/sda \(\/dev\/sda1 is a partition of \/dev\/sda\)/,
+  },
+  { name: 'duplicate RAID members', text: hc({ disks: 'disks: {raidMembers: [/dev/sda, /dev/sdb, /dev/sdc, /dev/sda]}' }), field: 'disks.raidMembers[3]', message: /`\/dev\/sda` is listed twice in the RAID members/ },
+  { name: 'a RAID member and its own partition', text: hc({ disks: 'disks: {raidMembers: [/dev/nvme2n1, /dev/sdb, /dev/nvme2n1p1]}' }), field: 'disks.raidMembers[2]', message: /\/dev\/nvme2n1p1 is a partition of \/dev\/nvme2n1/ },
+  { name: 'RAID5 with two members', text: hc({ nodes: hcNode(0, '  - {name: pve1, host: 192.168.100.11, primary: true, link0: 10.0.0.11, disks: {raidMembers: [/dev/sda, /dev/sdb]}}') }), field: 'nodes[0].disks.raidMembers', message: /RAID5 needs at least 3 members, got 2/, fix: /raidMembers: \[\/dev\/sda, \/dev\/sdb, \/dev\/sdc, \/dev\/sdd\]/ },
+  { name: 'array that is not an md device', text: hc({ disks: 'disks: {array: /dev/sde}' }), field: 'disks.array', message: /`\/dev\/sde` is not an md array: mdadm arrays are \/dev\/mdN or \/dev\/md\/NAME/, fix: /`\/dev\/md0`/ },
+  { name: 'array listed among its own members', text: hc({ disks: 'disks: {raidMembers: [/dev/sda, /dev/sdb, /dev/md0]}' }), field: 'disks.array', message: /the md array \/dev\/md0 is also one of its own members/ },
+  { name: 'volume group with a space', text: hc({ disks: 'disks: {volumeGroup: "ceph raid"}' }), field: 'disks.volumeGroup', message: /volume group name `ceph raid` contains a space/, fix: /`ceph-raid`/ },
+  { name: 'volume group starting with a dash', text: hc({ disks: 'disks: {volumeGroup: -raid}' }), field: 'disks.volumeGroup', message: /starts with a dash/ },
+  { name: 'logical volume with a reserved prefix', text: hc({ disks: 'disks: {logicalVolume: pvmove0}' }), field: 'disks.logicalVolume', message: /LVM reserves names starting with `pvmove`/ },
+  { name: 'logical volume snapshot', text: hc({ disks: 'disks: {logicalVolume: snapshot}' }), field: 'disks.logicalVolume', message: /LVM reserves names starting with `snapshot`/ },
+  { name: 'logical volume with a reserved part', text: hc({ disks: 'disks: {logicalVolume: osd_tmeta}' }), field: 'disks.logicalVolume', message: /containing `_tmeta`/ },
+  { name: 'logical volume ..', text: hc({ disks: 'disks: {logicalVolume: ".."}' }), field: 'disks.logicalVolume', message: /`\.\.` is not a valid logical volume name/ },
+  { name: 'dbMinPercent above 100', text: hc({ disks: 'disks: {dbMinPercent: 150}' }), field: 'disks.dbMinPercent', message: /dbMinPercent 150 is out of range/ },
+  // The private network.
+  { name: 'private address without a prefix', text: hc({ nodes: hcNode(0, '  - {name: pve1, host: 192.168.100.11, primary: true, private: {address: 10.0.0.11}}') }), field: 'nodes[0].private.address', message: /`10\.0\.0\.11` has no prefix length/, fix: /`10\.0\.0\.11\/24`/, line: 8 },
+  { name: 'private address not an IP', text: hc({ nodes: hcNode(0, '  - {name: pve1, host: 192.168.100.11, primary: true, private: {address: pve1-priv}}') }), field: 'nodes[0].private.address', message: /is not an IP address in CIDR form/ },
+  { name: 'private address outside network.cidr', text: hc({ nodes: hcNode(1, '  - {name: pve2, host: 192.168.100.12, private: {address: 10.1.0.12/24}}') }), field: 'nodes[1].private.address', message: /private address 10\.1\.0\.12\/24 is not inside network\.cidr 10\.0\.0\.0\/24/, fix: /`address: 10\.0\.0\.12\/24` in nodes\[1\]\.private/ },
+  { name: 'private address with another prefix', text: hc({ nodes: hcNode(1, '  - {name: pve2, host: 192.168.100.12, private: {address: 10.0.0.12/16}}') }), field: 'nodes[1].private.address', message: /has prefix \/16, but network\.cidr 10\.0\.0\.0\/24 is a \/24/ },
+  { name: 'private address is the broadcast address', text: hc({ nodes: hcNode(1, '  - {name: pve2, host: 192.168.100.12, private: {address: 10.0.0.255/24}}') }), field: 'nodes[1].private.address', message: /is the broadcast address of 10\.0\.0\.0\/24/ },
+  { name: 'no private address to take from link0', text: hc({ nodes: hcNode(2, '  - {name: pve3, host: 192.168.100.13, link0: 10.9.0.13}') }), field: 'nodes[2].private.address', message: /is missing: the node has no address on the private network: its link0 10\.9\.0\.13 is not inside network\.cidr 10\.0\.0\.0\/24/, fix: /`address: 10\.0\.0\.13\/24`/ },
+  { name: 'no private address: host is a name', text: hc({ nodes: hcNode(2, '  - {name: pve3, host: pve3.lan}') }), field: 'nodes[2].private.address', message: /its host `pve3\.lan` is a name, and link0 is not set/ },
+  { name: 'duplicate private addresses', text: hc({ nodes: hcNode(1, '  - {name: pve2, host: 192.168.100.12, private: {address: 10.0.0.11/24}}') }), field: 'nodes[1].private.address', message: /private address 10\.0\.0\.11 is already used by nodes\[0\] \(line 8\)/ },
+  { name: 'duplicate private addresses, one taken from link0', text: hc({ nodes: hcNode(2, '  - {name: pve3, host: 192.168.100.13, link0: 10.0.0.12, private: {address: 10.0.0.13/24}}') + '  - {name: pve4, host: 192.168.100.14, link0: 10.0.0.14, private: {address: 10.0.0.13/24}}\n' }), field: 'nodes[3].private.address', message: /10\.0\.0\.13 is already used by nodes\[2\]/ },
+  { name: 'MTU out of range', text: hc({ network: 'network: {cidr: 10.0.0.0/24, mtu: 70000}' }), field: 'network.mtu', message: /MTU 70000 is out of range: MTUs are 1280 \(the IPv6 minimum\) to 65520/, fix: /`mtu: 9000` in network/, line: 3 },
+  { name: 'a node MTU below IPv6\'s minimum', text: hc({ nodes: hcNode(0, '  - {name: pve1, host: 192.168.100.11, primary: true, link0: 10.0.0.11, private: {mtu: 576}}') }), field: 'nodes[0].private.mtu', message: /MTU 576 is out of range/ },
+  { name: 'MTU not whole', text: hc({ network: 'network: {cidr: 10.0.0.0/24, mtu: 9000.5}' }), field: 'network.mtu', message: /must be a whole number from 1280 to 65520, got the number 9000\.5/ },
+  { name: 'network without its cidr', text: hc({ network: 'network: {mtu: 9000}' }), field: 'network.cidr', message: /is missing: the private network needs its range/, fix: /`cidr: 10\.0\.0\.0\/24` in network/ },
+  { name: 'network cidr with host bits', text: hc({ network: 'network: {cidr: 10.0.0.1/24}' }), field: 'network.cidr', message: /has host bits set: it is an address in the network 10\.0\.0\.0\/24/, fix: /`10\.0\.0\.0\/24`/ },
+  { name: 'network cidr without a prefix', text: hc({ network: 'network: {cidr: 10.0.0.0}' }), field: 'network.cidr', message: /`10\.0\.0\.0` has no prefix length/ },
+  { name: 'network cidr too wide for PVE', text: hc({ network: 'network: {cidr: 10.0.0.0/4}' }), field: 'network.cidr', message: /is a \/4; PVE takes networks from \/8/ },
+  { name: 'bridge named like its NIC', text: hc({ network: 'network: {cidr: 10.0.0.0/24, bridge: enp1s0f1}' }), field: 'network.bridge', message: /bridge `enp1s0f1` has the NIC's own name/, fix: /`bridge: vmbr1`/ },
+  { name: 'NIC name too long', text: hc({ network: 'network: {cidr: 10.0.0.0/24, nic: enp1s0f1-storage-lan}' }), field: 'network.nic', message: /is 20 characters long; Linux interface names hold at most 15/ },
+  { name: 'bridge name with a slash', text: hc({ network: 'network: {cidr: 10.0.0.0/24, bridge: vmbr/1}' }), field: 'network.bridge', message: /contains `\/`/ },
+  // Ceph.
+  { name: 'ceph without network and without publicNetwork', text: hc({ network: '' }), field: 'ceph.publicNetwork', message: /is missing: Ceph needs a public network, and there is no private network section/, fix: /add a `network:` section/ },
+  { name: 'a node outside ceph.publicNetwork', text: hc({ ceph: 'ceph: {publicNetwork: 10.0.0.0/25}', nodes: hcNode(2, '  - {name: pve3, host: 192.168.100.13, link0: 10.0.0.13, private: {address: 10.0.0.200/24}}') }), field: 'nodes[2].private.address', message: /10\.0\.0\.200 is not inside ceph\.publicNetwork 10\.0\.0\.0\/25/ },
+  { name: 'ceph.publicNetwork holding no node', text: hc({ ceph: 'ceph: {publicNetwork: 10.5.0.0/24}' }), field: 'ceph.publicNetwork', message: /10\.5\.0\.0\/24 holds none of the nodes' private addresses/, fix: /`publicNetwork: 10\.0\.0\.0\/24`.*leave it out/, line: 5 },
+  { name: 'cluster network in another family', text: hc({ ceph: 'ceph: {clusterNetwork: "fd00:10::/64"}' }), field: 'ceph.clusterNetwork', message: /is IPv6 while the public network 10\.0\.0\.0\/24 is IPv4/ },
+  { name: 'pool minSize above size', text: hc({ ceph: 'ceph: {pool: {size: 2, minSize: 3}}' }), field: 'ceph.pool.minSize', message: /minSize 3 is more than size 2/, fix: /`minSize: 1` in ceph\.pool/ },
+  { name: 'pool size above the nodes with an OSD', text: hc({ ceph: 'ceph: {pool: {size: 4}}' }), field: 'ceph.pool.size', message: /size 4 needs 4 nodes with an OSD, and the inventory has 3: .*failure domain host/, fix: /`size: 3`/ },
+  {
+    name: 'the default pool size on two nodes',
+    text: hc({ nodes: HC_NODES.split('\n').slice(0, 2).join('\n') + '\n' }),
+    field: 'ceph.pool.size',
+    message: /size 3 \(the default\) needs 3 nodes with an OSD, and the inventory has 2/,
+    fix: /`size: 2`/,
+  },
+  { name: 'pool size 0', text: hc({ ceph: 'ceph: {pool: {size: 0}}' }), field: 'ceph.pool.size', message: /pool size 0 is out of range: pveceph takes 1 to 7 replicas/ },
+  { name: 'pool size 8', text: hc({ ceph: 'ceph: {pool: {size: 8}}' }), field: 'ceph.pool.size', message: /pool size 8 is out of range/ },
+  { name: 'pool minSize 0', text: hc({ ceph: 'ceph: {pool: {minSize: 0}}' }), field: 'ceph.pool.minSize', message: /pool minSize 0 is out of range/ },
+  { name: 'pool name with a space', text: hc({ ceph: 'ceph: {pool: {name: "Stockage HA"}}' }), field: 'ceph.pool.name', message: /pool name `Stockage HA` contains a space; PVE storage IDs/, fix: /`Stockage-HA`/ },
+  { name: 'pool name starting with a digit', text: hc({ ceph: 'ceph: {pool: {name: 1pool}}' }), field: 'ceph.pool.name', message: /does not start with a letter/, fix: /`pool`/ },
+  { name: 'pool name of one letter', text: hc({ ceph: 'ceph: {pool: {name: p}}' }), field: 'ceph.pool.name', message: /is one character long/ },
+  { name: 'pool name ending with a dash', text: hc({ ceph: 'ceph: {pool: {name: pool-}}' }), field: 'ceph.pool.name', message: /must end with a letter or a digit/, fix: /`pool`/ },
+  { name: 'unknown Ceph repository', text: hc({ ceph: 'ceph: {repository: community}' }), field: 'ceph.repository', message: /`community` is not one of enterprise, no-subscription, test, manual/, fix: /`repository: no-subscription` in ceph/ },
+  { name: 'unknown Ceph version', text: hc({ ceph: 'ceph: {version: pacific}' }), field: 'ceph.version', message: /`pacific` is not one of quincy, reef, squid, tentacle/ },
+  { name: 'autoscale yes', text: hc({ ceph: 'ceph: {pool: {autoscale: yes}}' }), field: 'ceph.pool.autoscale', message: /`yes` is not one of on, warn, off/, fix: /`autoscale: on`/ },
+  { name: 'addStorage as text', text: hc({ ceph: 'ceph: {pool: {addStorage: "yes"}}' }), field: 'ceph.pool.addStorage', message: /must be true or false/, fix: /`addStorage: true`/ },
+  { name: 'typo in ceph', text: hc({ ceph: 'ceph: {pools: {size: 3}}' }), field: 'ceph.pools', message: /unknown key `pools`/, fix: /did you mean `pool`\?/ },
+  { name: 'monitor that is not a node', text: hc({ ceph: 'ceph: {monitors: [pve1, pve4]}' }), field: 'ceph.monitors[1]', message: /`pve4` is not a node of the inventory/, fix: /name one of the inventory's nodes: pve1, pve2, pve3/ },
+  { name: 'manager with a typo', text: hc({ ceph: 'ceph: {managers: [pve1, pev2]}' }), field: 'ceph.managers[1]', message: /`pev2` is not a node/, fix: /did you mean `pve2`\?/ },
+  { name: 'monitor listed twice', text: hc({ ceph: 'ceph: {monitors: [pve1, pve2, pve1]}' }), field: 'ceph.monitors[2]', message: /`pve1` is listed twice \(first as item 1\)/ },
+  { name: 'no monitors', text: hc({ ceph: 'ceph: {monitors: []}' }), field: 'ceph.monitors', message: /lists no node: Ceph needs at least one monitor/ },
+  // HA.
+  { name: 'HA node that is not a node', text: hc({ ha: 'ha: {nodes: [pve1, pve7]}' }), field: 'ha.nodes[1]', message: /`pve7` is not a node of the inventory/ },
+  { name: 'HA node listed twice', text: hc({ ha: 'ha: {nodes: [pve2, pve2]}' }), field: 'ha.nodes[1]', message: /`pve2` is listed twice/ },
+  { name: 'HA VM ID below 100', text: hc({ ha: 'ha: {vms: [99]}' }), field: 'ha.vms[0]', message: /VM ID 99 is out of range: PVE VM IDs are 100 to 999999999/, fix: /correct ha\.vms\[0\], e\.g\. `100`/ },
+  { name: 'HA VM ID too large', text: hc({ ha: 'ha: {vms: [1000000000]}' }), field: 'ha.vms[0]', message: /VM ID 1000000000 is out of range/ },
+  { name: 'HA VM listed twice', text: hc({ ha: 'ha: {vms: [100, 101, 100]}' }), field: 'ha.vms[2]', message: /VM 100 is listed twice \(first as item 1\)/ },
+  { name: 'test VM without storage and without ceph', text: hc({ ceph: '', ha: 'ha: {testVm: {id: 100}}' }), field: 'ha.testVm.storage', message: /is missing: without a ceph section there is no pool to put the test VM's disk on/, fix: /storage every HA node shares/ },
+  { name: 'test VM ID out of range', text: hc({ ha: 'ha: {testVm: {id: 42}}' }), field: 'ha.testVm.id', message: /VM ID 42 is out of range/ },
+  { name: 'test VM name with a space', text: hc({ ha: 'ha: {testVm: {name: "ha test"}}' }), field: 'ha.testVm.name', message: /VM name `ha test` is not a DNS name/ },
+  { name: 'HA name with a dot', text: hc({ ha: 'ha: {name: Cluster.Prod}' }), field: 'ha.name', message: /HA name `Cluster\.Prod` contains `\.`; PVE HA group and rule IDs/, fix: /`Cluster-Prod`/ },
+  { name: 'HA name starting with a digit', text: hc({ ha: 'ha: {name: 9lives}' }), field: 'ha.name', message: /does not start with a letter/ },
+  { name: 'an INI cluster variable at the top of a YAML file', text: hc({ network: 'network_cidr: 10.0.0.0/24' }), field: 'network_cidr', message: /unknown key `network_cidr`/, fix: /did you mean `network: \{cidr: \.\.\.\}`\?/ },
+  { name: 'an INI host variable in a YAML node', text: hc({ nodes: hcNode(0, '  - {name: pve1, host: 192.168.100.11, primary: true, link0: 10.0.0.11, raid_members: [/dev/sda]}') }), field: 'nodes[0].raid_members', message: /unknown key `raid_members`/, fix: /`disks: \{raidMembers: \.\.\.\}`/ },
+  { name: 'network as a list', text: hc({ network: 'network: [10.0.0.0/24]' }), field: 'network', message: /must be a mapping/ },
+  { name: 'an empty ceph section', text: hc({ ceph: 'ceph:' }), field: 'ceph', message: /must be a mapping .*got an empty value/, fix: /write `ceph: \{\}` to take every default/, line: 5 },
 ];
 
 /** Zod's own wording must never reach the engineer. */
