@@ -1,9 +1,14 @@
 import { join } from 'node:path';
+import { CephCluster } from './ceph/cluster';
+import type { CephTimings } from './ceph/timings';
 import { LabClock } from './clock';
 import { CommandLog } from './commandLog';
 import { LabCluster, type ClusterTimings } from './cluster';
 import { FaultInjector } from './faults';
+import { LabHa, type HaTimings } from './ha/labHa';
+import { LabNetwork } from './net/labNetwork';
 import { LabNode, type SimNode } from './node';
+import type { DiskOverrides } from './storage/disks';
 import { loadOrCreateHostKey } from './ssh/hostKey';
 import { loadLabState, nodeStateDir } from './state';
 
@@ -11,6 +16,9 @@ export type { SimNode, PowerOffOptions, ExecOutput } from './node';
 export type { CommandLogEntry, CommandLogFilter } from './commandLog';
 export type { FaultRule, CommandFault, AuthFault, FaultAction, FaultHandle } from './faults';
 export type { ClusterTimings, QuorumInfo, PmxcfsMode } from './cluster';
+export type { HaTimings, HaService, HaLogEntry, CrmState } from './ha/labHa';
+export type { DiskOverride, DiskOverrides } from './storage/disks';
+export type { LogicalVolume, NodeStorage } from './storage/nodeStorage';
 
 export interface LabOptions {
   /** Default 3. */
@@ -32,6 +40,14 @@ export interface LabOptions {
   pveOf?: Record<string, 8 | 9>;
   /** Cluster timings in lab ms (replication delay, corosync join and token timeout). */
   cluster?: ClusterTimings;
+  /** HA timings in lab ms (work round, lock expiry); defaults are PVE's (10 s, 120 s). */
+  ha?: HaTimings;
+  /** Per node (`pve2`), changes to the reference deployment's disks: `{ sdd: null, sda: { sizeBytes: 2e12 } }`. */
+  disks?: Record<string, DiskOverrides>;
+  /** Ceph's timings in lab ms (OSD down grace, down-out interval, PG peering...); defaults are Ceph's. */
+  ceph?: Partial<CephTimings>;
+  /** md resync/recovery speed in KiB/s of lab time (default 175000, an HDD's rate: a 4 TB RAID5 builds in about 6 h). */
+  mdSyncSpeedKiBs?: number;
 }
 
 /** The DNS domain of every lab node (`pve1.lab.internal`). */
@@ -49,6 +65,12 @@ export class Lab {
     readonly faults: FaultInjector,
     readonly cluster: LabCluster,
     private readonly members: LabNode[],
+    /** The Ceph cluster model: ground truth (`osds()`, `pools()`, `mons()`, `health()`) and the RBD API. */
+    readonly ceph: CephCluster,
+    /** The lab's switches: path MTUs between nodes (`setPathMtu`) and NICs' hardware limits (`setMaxMtu`). */
+    readonly network: LabNetwork,
+    /** The HA stack: ground truth (`master()`, `resources()`, `log()`). */
+    readonly ha: LabHa,
   ) {}
 
   get nodes(): SimNode[] {
@@ -66,7 +88,10 @@ export class Lab {
     const basePort = opts.basePort ?? 0;
 
     const members: LabNode[] = [];
-    const lab = new Lab(clock, log, faults, cluster, members);
+    const ceph = new CephCluster(clock, opts.ceph);
+    const network = new LabNetwork();
+    const ha = new LabHa(clock, cluster, opts.ha);
+    const lab = new Lab(clock, log, faults, cluster, members, ceph, network, ha);
     try {
       for (let i = 0; i < count; i++) {
         const name = `${opts.namePrefix ?? 'pve'}${i + 1}`;
@@ -80,10 +105,14 @@ export class Lab {
             rootPassword,
             port: basePort === 0 ? 0 : basePort + i,
             hostKey: loadOrCreateHostKey(nodeStateDir(opts.stateDir, name), `root@${name}`),
+            disks: opts.disks?.[name],
+            mdSyncSpeedKiBs: opts.mdSyncSpeedKiBs,
           },
-          { clock, log, faults, cluster, etcPve: await cluster.etcPve({ name, fqdn }) },
+          { clock, log, faults, cluster, ceph, network, etcPve: await cluster.etcPve({ name, fqdn }) },
         );
         cluster.attachHost(node);
+        ha.attach(node);
+        await ceph.attach(node);
         members.push(node);
         await node.powerOn();
       }
@@ -108,6 +137,8 @@ export class Lab {
   /** Releases every port; the state dir keeps host keys, password and the command log. */
   async stop(): Promise<void> {
     this.cluster.stop();
+    this.ha.stop();
+    this.ceph.stop();
     await Promise.all(this.members.map((n) => n.shutdown()));
   }
 }

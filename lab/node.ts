@@ -1,5 +1,6 @@
 import type { IFileSystem } from 'just-bash';
 import type { LabClock } from './clock';
+import type { CephCluster } from './ceph/cluster';
 import type { ClusterHost, LabCluster } from './cluster';
 import type { CommandLog } from './commandLog';
 import { CommandRunner, type RunOutcome, type RunRequest } from './commandRunner';
@@ -15,6 +16,12 @@ import { buildRootFs } from './shell/rootfs';
 import type { HostKey } from './ssh/hostKey';
 import { readSshdConfig } from './ssh/sshdConfig';
 import { NodeSshd, type SshdNode } from './sshd';
+import { NodeVms } from './ha/vmRuntime';
+import type { LabNetwork } from './net/labNetwork';
+import { NodeNetwork } from './net/nodeNetwork';
+import type { DiskOverrides } from './storage/disks';
+import { storageRootFs } from './storage/nodeFiles';
+import { NodeStorage } from './storage/nodeStorage';
 
 export interface PowerOffOptions {
   /** The port keeps accepting TCP but nothing answers, as with a crashed server; default: refused. */
@@ -41,6 +48,12 @@ export interface SimNode {
   readonly hostKeyFingerprint: string;
   readonly powered: boolean;
   readonly fs: LabFs;
+  /** Disks, md arrays and LVM: ground truth and fault injection (`failMember`) for tests. */
+  readonly storage: NodeStorage;
+  /** Network devices and what ifupdown2 manages: ground truth for tests. */
+  readonly net: NodeNetwork;
+  /** Running QEMU processes. */
+  readonly vms: NodeVms;
   powerOff(opts?: PowerOffOptions): Promise<void>;
   powerOn(): Promise<void>;
   /** Runs a command line as root in the node's shell, logged with via 'internal'. */
@@ -56,6 +69,10 @@ export interface NodeSpec {
   /** 0 for an ephemeral port. */
   port: number;
   hostKey: HostKey;
+  /** Changes to the reference deployment's disks (size, rotational, or null for absent). */
+  disks?: DiskOverrides;
+  /** md resync/recovery speed in KiB/s of lab time. */
+  mdSyncSpeedKiBs?: number;
 }
 
 export interface NodeDeps {
@@ -64,6 +81,9 @@ export interface NodeDeps {
   faults: FaultInjector;
   etcPve: IFileSystem;
   cluster: LabCluster;
+  ceph: CephCluster;
+  /** The lab's switches, which the node's NICs are cabled to. */
+  network: LabNetwork;
 }
 
 /**
@@ -81,6 +101,9 @@ export class LabNode implements SimNode, SshdNode, NodeContext, ClusterHost {
   readonly motd: string;
   readonly clock: LabClock;
   readonly cluster: LabCluster;
+  readonly ceph: CephCluster;
+  readonly net: NodeNetwork;
+  readonly vms: NodeVms;
   bootedAt = 0;
   private readonly hostKey: HostKey;
   private readonly faults: FaultInjector;
@@ -94,6 +117,7 @@ export class LabNode implements SimNode, SshdNode, NodeContext, ClusterHost {
     spec: NodeSpec,
     deps: NodeDeps,
     readonly fs: LabFs,
+    readonly storage: NodeStorage,
   ) {
     this.name = spec.name;
     this.fqdn = spec.fqdn;
@@ -103,6 +127,10 @@ export class LabNode implements SimNode, SshdNode, NodeContext, ClusterHost {
     this.motd = motd(spec.name, this.release.kernel, this.release.kernelBuild);
     this.clock = deps.clock;
     this.cluster = deps.cluster;
+    this.net = new NodeNetwork(spec.name, spec.address);
+    deps.network.attach(spec.name, this.net, () => this.on);
+    this.vms = new NodeVms(() => deps.clock.now(), () => ({ powered: this.on, bootedAt: this.bootedAt }), Number(spec.address.split('.').pop()));
+    this.ceph = deps.ceph;
     this.services = new Services(() => deps.clock.now());
     this.hostKey = spec.hostKey;
     this.faults = deps.faults;
@@ -124,11 +152,19 @@ export class LabNode implements SimNode, SshdNode, NodeContext, ClusterHost {
   static async create(spec: NodeSpec, deps: NodeDeps): Promise<LabNode> {
     let node: LabNode | undefined;
     const release = pveRelease(spec.pveMajor);
+    const storage = new NodeStorage({ node: spec.name, now: () => deps.clock.now(), disks: spec.disks, syncSpeedKiBs: spec.mdSyncSpeedKiBs });
     const fs = await buildRootFs(
       { name: spec.name, fqdn: spec.fqdn, address: spec.address, release, hostKey: spec.hostKey },
-      { clock: deps.clock, etcPve: deps.etcPve, commands: SHELL_COMMANDS, builtins: BUILTINS, sysrq: (key) => node?.sysrq(key) },
+      {
+        clock: deps.clock,
+        etcPve: deps.etcPve,
+        commands: SHELL_COMMANDS,
+        builtins: BUILTINS,
+        sysrq: (key) => node?.sysrq(key),
+        storage: storageRootFs(storage, () => deps.clock.date(), release.kernel),
+      },
     );
-    node = new LabNode(spec, deps, fs);
+    node = new LabNode(spec, deps, fs, storage);
     return node;
   }
 
@@ -191,7 +227,10 @@ export class LabNode implements SimNode, SshdNode, NodeContext, ClusterHost {
     this.sshd.wake();
     this.on = true;
     this.bootedAt = this.clock.now();
+    await this.net.boot(this.fs);
+    this.storage.booted(await this.fs.readFile('/etc/mdadm/mdadm.conf').catch(() => ''));
     await this.cluster.booted(this.name);
+    await this.ceph.booted(this.name);
     // sshd refuses to start on a configuration it cannot parse, leaving the port closed.
     if ((await readSshdConfig(this.fs)).valid) await this.sshd.listen();
     else this.services.set('ssh', 'failed');
@@ -200,7 +239,9 @@ export class LabNode implements SimNode, SshdNode, NodeContext, ClusterHost {
   async powerOff(opts: PowerOffOptions = {}): Promise<void> {
     if (!this.on) return;
     this.on = false;
+    this.storage.powerLost();
     await this.cluster.powerLost(this.name);
+    await this.ceph.powerLost(this.name);
     if (opts.silent) {
       // Frozen before anything running can answer: a hung host sends nothing more.
       const listening = this.sshd.silence();

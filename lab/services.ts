@@ -34,6 +34,8 @@ export class Services {
   private states = new Map<string, UnitState>();
   private changed = new Map<string, number>();
   private readonly listeners: Listener[] = [];
+  /** Units installed at run time (template instances such as ceph-mon@pve1), with whether they start at boot. */
+  private readonly added = new Map<string, boolean>();
 
   /** `now` gives the lab time a unit's state changed (what `systemctl status` shows). */
   constructor(private readonly now: () => number = () => Date.now()) {
@@ -43,6 +45,7 @@ export class Services {
   /** Back to the boot-time states, as after a power cycle. */
   boot(): void {
     this.states = new Map(Object.entries(STANDALONE_UNITS));
+    for (const [unit, enabled] of this.added) this.states.set(unit, enabled ? 'active' : 'inactive');
     const at = this.now();
     this.changed = new Map([...this.states.keys()].map((u) => [u, at]));
   }
@@ -77,6 +80,35 @@ export class Services {
     this.states.set(unit, state);
     this.changed.set(unit, this.now());
     for (const listener of this.listeners) listener(unit, state);
+  }
+
+  /** Installs a unit (inactive until started); `enabled` ones come up at every boot. */
+  add(name: string, opts: { enabled?: boolean } = {}): void {
+    this.added.set(name, opts.enabled ?? false);
+    if (!this.states.has(name)) {
+      this.states.set(name, 'inactive');
+      this.changed.set(name, this.now());
+    }
+  }
+
+  /** `systemctl enable|disable` of an installed unit: whether it starts at boot. */
+  setEnabled(name: string, enabled: boolean): void {
+    const unit = this.unit(name);
+    if (unit !== undefined && this.added.has(unit)) this.added.set(unit, enabled);
+  }
+
+  isEnabled(name: string): boolean {
+    const unit = this.unit(name);
+    return unit === undefined ? false : (this.added.get(unit) ?? unit in STANDALONE_UNITS);
+  }
+
+  /** The unit's files are gone (its package purged, its instance destroyed). */
+  remove(name: string): void {
+    const unit = this.unit(name);
+    if (unit === undefined || !this.added.has(unit)) return;
+    this.added.delete(unit);
+    this.states.delete(unit);
+    this.changed.delete(unit);
   }
 
   onChange(listener: Listener): void {

@@ -14,6 +14,11 @@ import { sleep } from './sleep';
 import { sshd } from './sshd';
 import { sshKeygen } from './sshKeygen';
 import { systemctl } from './systemctl';
+import { STORAGE_COMMANDS } from '../storage/commands';
+import { CEPH_COMMANDS } from '../ceph/commands';
+import { haManager } from '../ha/haManager';
+import { ifreload } from '../net/ifreload';
+import { ping } from '../net/ping';
 import type { LabCommand } from './types';
 import { uname } from './uname';
 
@@ -44,4 +49,9 @@ export const LAB_COMMANDS: readonly LabCommand[] = [
   systemctl,
   uname,
   whoami,
+  ...STORAGE_COMMANDS,
+  ...CEPH_COMMANDS,
+  haManager,
+  ifreload,
+  ping,
 ];

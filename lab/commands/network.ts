@@ -5,6 +5,8 @@ import { sshRun, type SshClientOptions, type StrictHostKeyChecking } from '../ss
 import { sshCopyId } from '../ssh/copyId';
 import { fail, ok, type LabCommand, type NodeContext } from './types';
 
+export { ip } from '../net/ipCommand';
+
 /** glibc's getent for hosts (files, then the lab's DNS), ahosts, passwd and group. */
 export const getent: LabCommand = {
   name: 'getent',
@@ -42,83 +44,6 @@ export const getent: LabCommand = {
       else out += `${hit.address.padEnd(15)} STREAM ${hit.names[0]}\n${hit.address.padEnd(15)} DGRAM  \n${hit.address.padEnd(15)} RAW    \n`;
     }
     return { stdout: out, stderr: '', exitCode: missing ? 2 : 0 };
-  },
-};
-
-interface Iface {
-  index: number;
-  name: string;
-  flags: string;
-  mtu: number;
-  state: string;
-  link: string;
-  inet: { cidr: string; scope: string; extra?: string }[];
-  inet6: { cidr: string; scope: string }[];
-}
-
-/** The node's interfaces: loopback and the vmbr0 bridge carrying its address. */
-function interfaces(node: NodeContext): Iface[] {
-  const octets = node.address.split('.').map(Number);
-  const mac = ['bc', '24', '11', ...octets.slice(1).map((o) => o.toString(16).padStart(2, '0'))];
-  const eui = `be24:11ff:fe${mac[3]}:${mac[4]}${mac[5]}`.replace(/:0+([0-9a-f])/g, ':$1');
-  return [
-    { index: 1, name: 'lo', flags: 'LOOPBACK,UP,LOWER_UP', mtu: 65536, state: 'UNKNOWN', link: 'link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00', inet: [{ cidr: '127.0.0.1/8', scope: 'host' }], inet6: [{ cidr: '::1/128', scope: 'host noprefixroute' }] },
-    {
-      index: 2,
-      name: 'vmbr0',
-      flags: 'BROADCAST,MULTICAST,UP,LOWER_UP',
-      mtu: 1500,
-      state: 'UP',
-      link: `link/ether ${mac.join(':')} brd ff:ff:ff:ff:ff:ff`,
-      inet: [{ cidr: `${node.address}/24`, scope: 'global' }],
-      inet6: [{ cidr: `fe80::${eui}/64`, scope: 'link' }],
-    },
-  ];
-}
-
-/** iproute2's `ip [-o] [-br] [-4|-6] addr [show [dev IF]]`. */
-export const ip: LabCommand = {
-  name: 'ip',
-  dir: '/usr/bin',
-  async run(args, _ctx, node) {
-    const flags = args.filter((a) => a.startsWith('-'));
-    const words = args.filter((a) => !a.startsWith('-'));
-    const oneline = flags.some((f) => /^-(o|oneline)$/.test(f));
-    const brief = flags.some((f) => /^-(br|brief)$/.test(f));
-    const only4 = flags.includes('-4');
-    const only6 = flags.includes('-6');
-    const object = words[0] ?? 'help';
-    if (!['a', 'addr', 'address'].includes(object)) {
-      if (['l', 'link', 'r', 'route'].includes(object)) return fail(`ip ${object}: not simulated by the lab twin (ip addr is)\n`);
-      return fail(`Object "${object}" is unknown, try "ip help".\n`, 255);
-    }
-    const rest = words.slice(1).filter((w) => !['show', 'list', 's', 'lst', 'up'].includes(w));
-    let devFilter: string | undefined;
-    if (rest[0] === 'dev') devFilter = rest[1];
-    else if (rest[0] !== undefined) devFilter = rest[0];
-    const all = interfaces(node);
-    const list = devFilter ? all.filter((i) => i.name === devFilter) : all;
-    if (devFilter && list.length === 0) return fail(`Device "${devFilter}" does not exist.\n`, 1);
-    let out = '';
-    for (const i of list) {
-      const v4 = only6 ? [] : i.inet;
-      const v6 = only4 ? [] : i.inet6;
-      if (brief) {
-        out += `${i.name.padEnd(16)} ${i.state.padEnd(14)} ${[...v4, ...v6].map((a) => a.cidr).join(' ')} \n`;
-        continue;
-      }
-      if (oneline) {
-        for (const a of v4) out += `${i.index}: ${i.name}    inet ${a.cidr} scope ${a.scope} ${i.name}\\       valid_lft forever preferred_lft forever\n`;
-        for (const a of v6) out += `${i.index}: ${i.name}    inet6 ${a.cidr} scope ${a.scope} \\       valid_lft forever preferred_lft forever\n`;
-        continue;
-      }
-      if (v4.length === 0 && v6.length === 0 && (only4 || only6)) continue;
-      out += `${i.index}: ${i.name}: <${i.flags}> mtu ${i.mtu} qdisc noqueue state ${i.state} group default qlen 1000\n`;
-      if (!only4 && !only6) out += `    ${i.link}\n`;
-      for (const a of v4) out += `    inet ${a.cidr} scope ${a.scope} ${i.name}\n       valid_lft forever preferred_lft forever\n`;
-      for (const a of v6) out += `    inet6 ${a.cidr} scope ${a.scope} \n       valid_lft forever preferred_lft forever\n`;
-    }
-    return ok(out);
   },
 };
 

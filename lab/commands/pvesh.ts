@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { textTable } from '../ha/cliTable';
+import { groupsMigrated, readGroups, readResources, readRules, ruleRows } from '../ha/haConfig';
+import { haStatusRows } from '../ha/status';
 import { certFingerprint } from '../pve/setup';
 import { pmxcfsDown } from './pveCli';
 import { fail, ok, type LabCommand, type NodeContext } from './types';
@@ -68,22 +71,31 @@ function sortKeys(row: Row): Row {
   return Object.fromEntries(Object.keys(row).sort().map((k) => [k, row[k] as string | number]));
 }
 
-/** PVE::CLIFormatter's text table for a list of objects. */
-function table(rows: Row[]): string {
-  if (rows.length === 0) return '';
-  const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))].sort();
-  const width = keys.map((k) => Math.max(k.length, ...rows.map((r) => String(r[k] ?? '').length)));
-  const line = (l: string, m: string, r: string, fill: string) => `${l}${width.map((w) => fill.repeat(w + 2)).join(m)}${r}\n`;
-  const cells = (vals: string[]) => `│${vals.map((v, i) => ` ${v.padEnd(width[i] as number)} `).join('│')}│\n`;
-  let out = line('┌', '┬', '┐', '─') + cells(keys) + line('╞', '╪', '╡', '═');
-  rows.forEach((r, i) => {
-    out += cells(keys.map((k) => String(r[k] ?? '')));
-    if (i < rows.length - 1) out += line('├', '┼', '┤', '─');
-  });
-  return out + line('└', '┴', '┘', '─');
+/** A die in an API handler: pvesh prints the message and exits 255. */
+class ApiError extends Error {}
+
+/** GET /cluster/ha/resources: every resource as configured (no defaults), with the file's digest. */
+async function haResources(node: NodeContext): Promise<Row[]> {
+  const cfg = await readResources(node.fs);
+  return cfg.sections.map((s) => ({ sid: `${s.type}:${s.id}`, type: s.type, digest: cfg.digest, ...Object.fromEntries(Object.entries(s.props).map(([k, v]) => [k, /^(max_restart|max_relocate|failback)$/.test(k) ? Number(v) : v])) }));
 }
 
-/** pvesh get for the cluster paths the runbooks read: /cluster/status and /nodes. */
+/** GET /cluster/ha/groups; PVE 9 refuses it once groups have become rules. */
+async function haGroups(node: NodeContext): Promise<Row[]> {
+  const cfg = await readGroups(node.fs);
+  if (node.release.major === 9 && groupsMigrated(cfg)) throw new ApiError('cannot index groups: ha groups have been migrated to rules');
+  return cfg.sections.map((g) => ({ group: g.id, type: 'group', digest: cfg.digest, ...Object.fromEntries(Object.entries(g.props).map(([k, v]) => [k, /^(restricted|nofailback)$/.test(k) ? Number(v) : v])) }));
+}
+
+const HANDLERS: Record<string, (node: NodeContext) => Promise<Row[]>> = {
+  '/cluster/status': clusterStatus,
+  '/nodes': nodes,
+  '/cluster/ha/status/current': haStatusRows,
+  '/cluster/ha/resources': haResources,
+  '/cluster/ha/groups': haGroups,
+};
+
+/** pvesh get for the cluster paths the runbooks read: /cluster/status, /nodes and the HA state. */
 export const pvesh: LabCommand = {
   name: 'pvesh',
   dir: '/usr/bin',
@@ -102,14 +114,19 @@ export const pvesh: LabCommand = {
     if (!['json', 'json-pretty', 'text', 'yaml'].includes(format)) return fail(`400 Parameter verification failed.\noutput-format: value '${format}' does not have a value in the enumeration 'text, json, json-pretty, yaml'\n\npvesh get <api_path> [OPTIONS] [FORMAT_OPTIONS]\n`, 255);
     if (verb !== 'get') return fail(`pvesh ${verb}: not simulated by the lab twin (pvesh get is)\n`, 255);
     const clean = (path ?? '').replace(/\/+$/, '') || '/';
+    const handler = HANDLERS[clean] ?? (clean === '/cluster/ha/rules' && node.release.major === 9 ? async (n: NodeContext) => ruleRows(await readRules(n.fs)) : undefined);
+    if (!handler) return fail(`No 'get' handler defined for '${clean}'\n`, 255);
     let rows: Row[];
-    if (clean === '/cluster/status') rows = await clusterStatus(node);
-    else if (clean === '/nodes') rows = await nodes(node);
-    else return fail(`No 'get' handler defined for '${clean}'\n`, 255);
+    try {
+      rows = await handler(node);
+    } catch (err) {
+      if (err instanceof ApiError) return fail(`${err.message}\n`, 255);
+      throw err;
+    }
     const sorted = rows.map(sortKeys);
     if (format === 'json') return ok(`${JSON.stringify(sorted)}\n`);
     if (format === 'json-pretty') return ok(`${JSON.stringify(sorted, null, 3)}\n`);
     if (format === 'yaml') return ok(sorted.map((r) => Object.entries(r).map(([k, v], i) => `${i ? '  ' : '- '}${k}: ${v}\n`).join('')).join(''));
-    return ok(table(sorted));
+    return ok(textTable(sorted, [...new Set(sorted.flatMap((r) => Object.keys(r)))].sort()));
   },
 };

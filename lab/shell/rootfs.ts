@@ -2,6 +2,7 @@ import { InMemoryFs, type IFileSystem } from 'just-bash';
 import type { LabClock } from '../clock';
 import type { LabCommand } from '../commands/types';
 import { LabFs } from '../fs/labFs';
+import { defaultInterfaces } from '../net/interfaces';
 import type { PveRelease } from '../pve/releases';
 import { ETC_GROUP, ETC_PASSWD, SSHD_CONFIG, etcHosts } from './debianFiles';
 
@@ -21,11 +22,14 @@ export interface RootFsParts {
   builtins: readonly string[];
   /** Receives what is written to /proc/sysrq-trigger. */
   sysrq(key: string): void;
+  /** The node's block devices: /dev is theirs, /proc/mdstat reads them, their tools' config files ship. */
+  storage?: { dev: IFileSystem; mdstat(): string; files: Record<string, string> };
 }
 
 const DIRS: Record<string, number> = {
   '/boot': 0o755,
   '/etc/default': 0o755,
+  '/etc/network/interfaces.d': 0o755,
   '/etc/ssh/sshd_config.d': 0o755,
   '/home': 0o755,
   '/mnt': 0o755,
@@ -66,9 +70,11 @@ export async function buildRootFs(node: RootFsNode, parts: RootFsParts): Promise
     '/etc/group': ETC_GROUP,
     '/etc/timezone': 'Etc/UTC\n',
     '/etc/ssh/sshd_config': SSHD_CONFIG,
+    '/etc/network/interfaces': interfacesFile(node.address),
     '/etc/ssh/ssh_host_ed25519_key': { content: node.hostKey.private, mode: 0o600 },
     '/etc/ssh/ssh_host_ed25519_key.pub': node.hostKey.public,
     ...commandFiles(parts.commands, parts.builtins),
+    ...parts.storage?.files,
   });
   for (const [dir, mode] of Object.entries(DIRS)) {
     await base.mkdir(dir, { recursive: true });
@@ -81,8 +87,11 @@ export async function buildRootFs(node: RootFsNode, parts: RootFsParts): Promise
   const proc = new InMemoryFs({ '/version': `Linux version ${node.release.kernel} (build@proxmox) (${node.release.kernelCompiler}) ${node.release.kernelBuild}\n` });
   await fs.mount('/proc', proc, { readOnly: true });
   await fs.device('/proc/sysrq-trigger', { write: (data) => parts.sysrq(data.trim().charAt(0)) });
+  const storage = parts.storage;
+  if (storage) await fs.device('/proc/mdstat', { read: () => storage.mdstat(), write: () => undefined }, 0o444);
   await fs.mount('/etc/pve', parts.etcPve);
-  await fs.mkdir('/dev');
+  if (storage) await fs.mount('/dev', storage.dev);
+  else await fs.mkdir('/dev');
   // The shell itself handles the standard streams; these entries make them exist, as on Linux.
   for (const dev of ['null', 'zero', 'full', 'stdin', 'stdout', 'stderr'])
     await fs.device(`/dev/${dev}`, { read: () => '', write: () => undefined }, 0o666);
@@ -104,4 +113,10 @@ function commandFiles(commands: readonly LabCommand[], builtins: readonly string
       files[`${command.dir}/${command.name}`] = { content: `#!/bin/sh\nexec /usr/bin/${command.name} "$@"\n`, mode: 0o755 };
   }
   return files;
+}
+
+/** The installer's management bridge on 192.168.100.0/24 and the hoster's private NIC carrying the node's address. */
+function interfacesFile(address: string): string {
+  const host = address.split('.').pop() as string;
+  return defaultInterfaces({ mgmtAddress: `192.168.100.${host}`, gateway: '192.168.100.1', privateAddress: address });
 }

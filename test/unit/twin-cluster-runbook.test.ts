@@ -56,7 +56,7 @@ describe("the runbooks' scripts against a PVE 9 twin", { concurrency: 1 }, () =>
     );
     assert.ok(f.localAddresses.includes('10.0.0.12') && f.localAddresses.includes('127.0.0.1'), f.localAddresses.join(' '));
     assert.deepEqual(f.knownNodes, ['pve2']);
-    assert.equal((await overSsh(lab.node('pve2'), 'ip -o addr show')).stdout.split('\n')[2], '2: vmbr0    inet 10.0.0.12/24 scope global vmbr0\\       valid_lft forever preferred_lft forever');
+    assert.equal((await overSsh(lab.node('pve2'), 'ip -o addr show')).stdout.split('\n')[2], '4: enp1s0f1    inet 10.0.0.12/24 scope global enp1s0f1\\       valid_lft forever preferred_lft forever');
     assert.equal((await overSsh(lab.node('pve2'), 'getent hosts pve2')).stdout, '10.0.0.12       pve2.lab.internal pve2\n');
   });
 
