@@ -2,6 +2,7 @@ import type { ExecResult } from 'just-bash';
 import { fail, ok, type LabCommand, type NodeContext } from '../../commands/types';
 import { CephCommandError } from '../cluster';
 import { keyringText } from '../conf';
+import { readConf } from './pvecephCommon';
 import { versionLine } from '../releases';
 import * as report from '../report';
 import { connect, isConnected, type ClientOptions } from './client';
@@ -155,6 +156,18 @@ async function monCommand(a: CephArgs, node: NodeContext, stdin: string): Promis
     if (w[1] === 'purge') ceph.osdPurge(id);
     else ceph.osdDestroy(id);
     return { stdout: '', stderr: `${w[1] === 'purge' ? 'purged' : 'destroyed'} osd.${id}\n`, exitCode: 0 };
+  }
+  if (w[0] === 'osd' && w[1] === 'pool' && (w[2] === 'delete' || w[2] === 'rm') && w.length >= 4) {
+    const name = w[3] as string;
+    if (!ceph.poolExists(name)) return { stdout: '', stderr: `pool '${name}' does not exist\n`, exitCode: 0 };
+    if (w[4] !== name || !a.yes) {
+      return fail(`Error EPERM: WARNING: this will *PERMANENTLY DESTROY* all data stored in pool ${name}.  If you are *ABSOLUTELY CERTAIN* that is what you want, pass the pool name *twice*, followed by --yes-i-really-really-mean-it.\n`, 1);
+    }
+    if ((await readConf(node))['global']?.['mon_allow_pool_delete'] !== 'true') {
+      return fail('Error EPERM: pool deletion is disabled; you must first set the mon_allow_pool_delete config option to true before you can destroy a pool\n', 1);
+    }
+    ceph.deletePool(name);
+    return { stdout: '', stderr: `pool '${name}' removed\n`, exitCode: 0 };
   }
   if (w[0] === 'osd' && w[1] === 'purge-new' && w.length === 3) {
     const ids = osdIds([w[2] as string]);

@@ -319,7 +319,7 @@ async function activate(args: string[], node: NodeContext, signal: AbortSignal |
 async function zap(args: string[], node: NodeContext, signal: AbortSignal | undefined): Promise<ExecResult> {
   const destroy = args.includes('--destroy');
   const idAt = args.indexOf('--osd-id');
-  const targets = args.filter((a, i) => !a.startsWith('--') && i !== idAt + 1);
+  const targets = args.filter((a, i) => !a.startsWith('--') && (idAt < 0 || i !== idAt + 1));
   let out = '';
   try {
     if (idAt >= 0) out += await zapOsd(node, Number(args[idAt + 1]), destroy, signal);

@@ -238,8 +238,15 @@ export async function zapDevice(node: NodeContext, target: string, destroy: bool
   if (!dev) throw new VolumeFailure(`RuntimeError: Unable to proceed with non-existing device: ${target}`);
   let out = info(`Zapping: ${target}`);
   const pv = node.storage.pvs().find((p) => p.path === target);
-  if (pv?.vg) {
-    for (const lv of node.storage.lvs().filter((l) => l.vg === pv.vg?.name)) {
+  const vgLvs = pv?.vg ? node.storage.lvs().filter((l) => l.vg === pv.vg?.name) : [];
+  if (pv?.vg && vgLvs.length === 0) {
+    // ceph-volume's zap_lvm_member: a volume group left without LVs (vgcreate done, lvcreate never) is removed.
+    out += info(`Found empty VG ${pv.vg.name}, removing`);
+    out += run(`vgremove -v -f ${pv.vg.name}`);
+    node.storage.vgremove(pv.vg.name, { yes: true });
+  }
+  if (pv?.vg && vgLvs.length) {
+    for (const lv of vgLvs) {
       out += info(`Zapping lvm member ${target}. lv_path is ${lv.path}`);
       out += zapLv(node, lv, destroy);
     }
