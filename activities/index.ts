@@ -8,6 +8,15 @@ import { clusterSshActivities } from './cluster/clusterSsh';
 import { verifyActivities } from './cluster/verify';
 import { separationActivities } from './cluster/separation';
 import { healthActivities } from './cluster/health';
+import { networkActivities } from './network/privateNetwork';
+import { inspectActivities } from './disks/inspect';
+import { raidActivities } from './disks/raid';
+import { cephSetupActivities } from './ceph/setup';
+import { osdActivities } from './ceph/osd';
+import { poolActivities } from './ceph/pool';
+import { cephStatusActivities } from './ceph/status';
+import { cephTeardownActivities } from './ceph/teardown';
+import { haActivities } from './ha/ha';
 import { SshDeps } from './ssh/remote';
 
 /** Every activity the worker registers, bound to the worker's SSH pool and controller key. */
@@ -23,6 +32,15 @@ export function createActivities(deps: SshDeps) {
     ...verifyActivities(deps),
     ...separationActivities(deps),
     ...healthActivities(deps),
+    ...networkActivities(deps),
+    ...inspectActivities(deps),
+    ...raidActivities(deps),
+    ...cephSetupActivities(deps),
+    ...osdActivities(deps),
+    ...poolActivities(deps),
+    ...cephStatusActivities(deps),
+    ...cephTeardownActivities(deps),
+    ...haActivities(deps),
   };
 }
 

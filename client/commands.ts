@@ -28,6 +28,7 @@ export function startCommand(name: string, run: (fn: () => Promise<number | void
       .option('--follow', 'show live progress (on stderr), then the result')
       .option('--json', 'print the result as JSON on stdout (nothing else goes to stdout)')
       .option('--confirm <cluster-name>', 'destroyCluster, createCluster --force-recreate: confirm with the exact cluster name')
-      .option('--force-recreate', 'createCluster: destroy a cluster that cannot be reconciled, then build anew'),
+      .option('--force-recreate', 'createCluster: destroy a cluster that cannot be reconciled, then build anew')
+      .option('--teardown', 'destroyCluster: remove HA, pools, OSDs, managers and monitors first instead of refusing while they exist'),
   ).action((runbook: string, opts: StartFlags) => run(() => startWorkflow(runbook, opts)));
 }

@@ -20,9 +20,15 @@ export interface LabUpFlags {
   clusterName: string;
   port?: number;
   demo?: boolean;
+  clusterOnly?: boolean;
 }
 
-export function labInventory(lab: Lab, clusterName: string): Inventory {
+/**
+ * The lab's inventory. By default it is the reference deployment: corosync and Ceph on the
+ * private network 10.0.0.0/24 (vmbr1 over enp1s0f1, MTU 9000), RAID5 over sda..sdd with the DB
+ * on nvme1n1, pool Stockage-HA, HA protecting test VM 100; `clusterOnly` leaves phases 7–10 out.
+ */
+export function labInventory(lab: Lab, clusterName: string, opts: { clusterOnly?: boolean } = {}): Inventory {
   return Inventory.parse({
     cluster: { name: clusterName },
     nodes: lab.nodes.map((n, i) => ({
@@ -35,6 +41,7 @@ export function labInventory(lab: Lab, clusterName: string): Inventory {
       primary: i === 0,
       link0: n.address,
     })),
+    ...(opts.clusterOnly ? {} : { network: { cidr: '10.0.0.0/24' }, ceph: {}, ha: { testVm: {} } }),
   });
 }
 
@@ -53,7 +60,7 @@ export async function labUp(flags: LabUpFlags): Promise<void> {
   const server = await startDevServer({ stateDir, port: flags.port });
   const lab = await Lab.start({ nodes: flags.nodes, pve: flags.pve, timeScale: flags.timeScale, stateDir: path.join(stateDir, 'twin'), clusterName: flags.clusterName });
   const inventoryFile = path.join(stateDir, 'inventory.yaml');
-  fs.writeFileSync(inventoryFile, toYaml(labInventory(lab, flags.clusterName)), { mode: 0o600 });
+  fs.writeFileSync(inventoryFile, toYaml(labInventory(lab, flags.clusterName, { clusterOnly: flags.clusterOnly })), { mode: 0o600 });
 
   const connection = await NativeConnection.connect({ address: server.address });
   const { worker, deps } = await createWorker({ connection, namespace: DEFAULT_NAMESPACE });

@@ -82,7 +82,8 @@ lab
   .option('--cluster-name <name>', 'cluster name written to the lab inventory', 'lab')
   .option('--port <port>', 'Temporal frontend port, 0 for any free one (Web UI on port + 1000 when free)', intOption('--port', 0, 65535))
   .option('--demo', 'run the main runbook on the lab once it is up')
-  .action((opts: { nodes: number; pve: string; timeScale: number; stateDir: string; clusterName: string; port?: number; demo?: boolean }) =>
+  .option('--cluster-only', 'write an inventory without the private network, Ceph and HA sections')
+  .action((opts: { nodes: number; pve: string; timeScale: number; stateDir: string; clusterName: string; port?: number; demo?: boolean; clusterOnly?: boolean }) =>
     runAction(() => labUp({ ...opts, pve: Number(opts.pve) as 8 | 9 })),
   );
 

@@ -27,6 +27,8 @@ export interface StartFlags extends ConnectionFlags {
   confirm?: string;
   /** createCluster: destroy an unreconcilable cluster first (needs --confirm with its name). */
   forceRecreate?: boolean;
+  /** destroyCluster: tear down Ceph and HA first. */
+  teardown?: boolean;
 }
 
 const clusterNameKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.ClusterName, SearchAttributeType.KEYWORD);
@@ -96,10 +98,12 @@ export async function startWorkflow(runbookName: string, flags: StartFlags): Pro
   const inventory = loadForRun(flags.inventory, flags.format);
   const target = resolveTemporal(flags);
   if (flags.forceRecreate && runbook !== 'createCluster') throw new UserError('--force-recreate only applies to createCluster');
+  if (flags.teardown && runbook !== 'destroyCluster') throw new UserError('--teardown only applies to destroyCluster');
   if (flags.forceRecreate && !flags.confirm) throw new UserError('--force-recreate destroys the existing cluster: add --confirm <its exact name>');
   const input = {
     inventory: toRunbookInventory(inventory),
     ...(runbook === 'createCluster' && flags.forceRecreate ? { forceRecreate: { confirm: flags.confirm! } } : {}),
+    ...(runbook === 'destroyCluster' && flags.teardown ? { teardown: true } : {}),
   };
   const client = await connectClient(target);
   const workflowId = workflowIdFor(runbook, inventory.cluster.name);

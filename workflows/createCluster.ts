@@ -9,6 +9,16 @@ import { Convergence, waitUntil } from './cluster/converge';
 import { link0Of, planCluster, preflightProblems } from './cluster/plan';
 import { ProgressTracker } from './progress';
 import { sshStep } from './retry';
+import { hyperConvergedPhases } from '../common/hyperConverged';
+import { phaseContext, perNode as fanOut } from './cluster/phaseContext';
+import { privateNetworkPhase, jumboPings, describeFailedPairs, NetworkReport } from './hyper/network';
+import { cephPhase, CephReport } from './hyper/ceph';
+import { haPhase, HaReport } from './hyper/ha';
+import { validationPhase, ValidationReport } from './hyper/validate';
+import { hardwareProblems, jumboReady } from './hyper/preflight';
+import type { StorageState } from '../activities/disks/inspect';
+import type { NetworkState } from '../activities/network/privateNetwork';
+import { nodeDisks, nodeNetwork } from '../common/hyperConverged';
 
 export interface CreateClusterInput {
   inventory: RunbookInventory;
@@ -17,6 +27,8 @@ export interface CreateClusterInput {
   /** Seconds a convergence wait may take before the runbook fails saying what was not reached. */
   convergeWithinSeconds?: number;
   pollEverySeconds?: number;
+  /** Seconds Ceph may take to reach each state it is waited for (quorum, OSDs up, HEALTH_OK). */
+  cephWithinSeconds?: number;
 }
 
 export interface CreateClusterResult {
@@ -37,9 +49,15 @@ export interface CreateClusterResult {
   controllerKey: 'added' | 'present';
   warnings: string[];
   summary: string;
+  /** Phases 7–10, present when the inventory asks for them. */
+  network?: NetworkReport;
+  ceph?: CephReport;
+  ha?: HaReport;
+  validation?: ValidationReport;
 }
 
 export const CREATE_CLUSTER_PHASES = ['discover', 'preflight', 'ssh-trust', 'create', 'join', 'post-cluster-ssh', 'verify'];
+export const HYPER_CONVERGED_PHASES = ['network', 'ceph', 'ha', 'validate'] as const;
 
 const acts = proxyActivities<Activities>(sshStep);
 /** pvecm create and add take minutes on real hardware; heartbeats still notice a dead worker in seconds. */
@@ -61,28 +79,13 @@ export async function createCluster(input: CreateClusterInput): Promise<CreateCl
   const every = `${input.pollEverySeconds ?? 2} seconds`;
   const byName = new Map(inv.nodes.map((n) => [n.name, n]));
   const task = (n: RunbookNode) => ({ node: n, ssh: inv.ssh });
-  const progress = new ProgressTracker('createCluster', name, inv.nodes.map((n) => n.name), CREATE_CLUSTER_PHASES);
+  const hc = hyperConvergedPhases(inv);
+  const wanted = { network: hc.network, ceph: hc.ceph, ha: hc.ha, validate: hc.network || hc.ceph || hc.ha };
+  const phases = [...CREATE_CLUSTER_PHASES, ...HYPER_CONVERGED_PHASES.filter((p) => wanted[p])];
+  const progress = new ProgressTracker('createCluster', name, inv.nodes.map((n) => n.name), phases);
   const warnings: string[] = [];
-
-  const perNode = async <R>(label: string, nodes: RunbookNode[], fn: (n: RunbookNode) => Promise<R>): Promise<Record<string, R>> => {
-    const out: Record<string, R> = {};
-    const failures: string[] = [];
-    await Promise.all(
-      nodes.map(async (n) => {
-        progress.node(n.name, label, 'running');
-        try {
-          out[n.name] = await fn(n);
-          progress.node(n.name, label, 'done');
-        } catch (err) {
-          const message = (err as { cause?: Error }).cause?.message ?? (err as Error).message;
-          progress.node(n.name, label, 'failed', message);
-          failures.push(`${n.name}: ${message}`);
-        }
-      }),
-    );
-    if (failures.length) throw ApplicationFailure.nonRetryable(`${label} failed on ${failures.length} node(s):\n${failures.join('\n')}`, 'PhaseFailed');
-    return out;
-  };
+  const ctx = phaseContext(inv, progress, { every, withinMs, warnings });
+  const perNode = <R>(label: string, nodes: RunbookNode[], fn: (n: RunbookNode) => Promise<R>) => fanOut(ctx, label, nodes, fn);
 
   const discover = () => perNode('discover', inv.nodes, (n) => step(acts.gatherNodeFacts, `discover ${n.name}`, [task(n)]));
   progress.phase('discover');
@@ -109,6 +112,19 @@ export async function createCluster(input: CreateClusterInput): Promise<CreateCl
 
   progress.phase('preflight');
   const problems = preflightProblems(inv, facts, plan);
+  const pveMajor = Math.max(...Object.values(facts).map((f) => f.pveMajor));
+  if (hc.ceph || hc.network) {
+    const storage: Record<string, StorageState> = hc.ceph
+      ? await perNode('inspect disks', inv.nodes, (n) => step(acts.inspectStorage, `disks of ${n.name}`, [task(n), nodeDisks(inv, n)!]))
+      : {};
+    const network: Record<string, NetworkState> = hc.network ? await perNode('inspect network', inv.nodes, (n) => step(acts.readNetworkState, `network of ${n.name}`, [task(n)])) : {};
+    problems.push(...hardwareProblems(inv, pveMajor, storage, network));
+    const ready = jumboReady(inv, network);
+    if (hc.network && ready.length >= 2) {
+      const mtu = Math.min(...inv.nodes.map((n) => nodeNetwork(inv, n)!.mtu));
+      problems.push(...describeFailedPairs(await jumboPings(ctx, ready, mtu, 'preflight jumbo ping')).map((p) => `MTU ${mtu} does not pass end to end: ${p}`));
+    }
+  }
   if (problems.length) {
     for (const p of problems) {
       const node = p.split(':')[0];
@@ -205,11 +221,34 @@ export async function createCluster(input: CreateClusterInput): Promise<CreateCl
       'VerificationFailed',
     );
   }
+  const hyper: Pick<CreateClusterResult, 'network' | 'ceph' | 'ha' | 'validation'> = {};
+  if (hc.network) {
+    progress.phase('network');
+    hyper.network = await privateNetworkPhase(ctx);
+  }
+  if (hc.ceph) {
+    progress.phase('ceph');
+    hyper.ceph = await cephPhase(ctx, (input.cephWithinSeconds ?? 1800) * 1000);
+  }
+  if (hc.ha) {
+    progress.phase('ha');
+    hyper.ha = await haPhase(ctx, pveMajor);
+  }
+  if (wanted.validate) {
+    progress.phase('validate');
+    hyper.validation = await validationPhase(ctx);
+    if (!hyper.validation.ok) {
+      throw ApplicationFailure.nonRetryable(`validation found ${hyper.validation.problems.length} problem(s):\n- ${hyper.validation.problems.join('\n- ')}`, 'ValidationFailed');
+    }
+  }
   progress.phase('done');
   const summary = [
     plan.create ? `created cluster ${name} on ${via.name}` : `cluster ${name} existed`,
     newcomers.length ? `joined ${newcomers.map((n) => n.name).join(', ')}` : 'no node to join',
     `${expected} nodes quorate with ${expected} votes`,
+    ...(hyper.network ? [`private network ${hyper.network.nodes[0]?.bridge} at MTU ${hyper.network.nodes[0]?.mtu} on every node`] : []),
+    ...(hyper.ceph ? [`Ceph ${hyper.ceph.status.health} with ${hyper.ceph.status.osds.up}/${hyper.ceph.status.osds.total} OSDs up, pool ${hyper.ceph.pool.name}`] : []),
+    ...(hyper.ha ? [`HA ${hyper.ha.placement} ${hyper.ha.name}: ${hyper.ha.resources.map((r) => `${r.sid} ${r.state} on ${r.node}`).join(', ')}`] : []),
   ].join('; ');
-  return { cluster: name, created: plan.create, joined: newcomers.map((n) => n.name), alreadyMembers: plan.members, nodes, controllerKey: sshd[via.name].controllerKey ?? 'present', warnings, summary };
+  return { cluster: name, created: plan.create, joined: newcomers.map((n) => n.name), alreadyMembers: plan.members, nodes, controllerKey: sshd[via.name].controllerKey ?? 'present', warnings, summary, ...hyper };
 }

@@ -4,6 +4,7 @@ import type { NodeFacts } from '../activities/nodes/facts';
 import type { RunbookInventory, RunbookNode } from '../common/inventory';
 import { ProgressTracker } from './progress';
 import { sshStep } from './retry';
+import { haSettings } from '../common/hyperConverged';
 
 export interface DestroyClusterInput {
   inventory: RunbookInventory;
@@ -13,16 +14,20 @@ export interface DestroyClusterInput {
   confirm?: string;
   /** How long to wait for the confirmation before giving up, changing nothing. */
   confirmWithinSeconds?: number;
+  /** Tear down HA, the test VM, pools, OSDs, managers and monitors first, instead of refusing while they exist. */
+  teardown?: boolean;
 }
 
 export interface DestroyClusterResult {
   cluster: string;
   separated: string[];
   alreadyStandalone: string[];
+  /** What the teardown removed, in order. */
+  tornDown: string[];
   summary: string;
 }
 
-export const DESTROY_CLUSTER_PHASES = ['discover', 'awaiting confirmation', 'separate', 'verify'];
+export const DESTROY_CLUSTER_PHASES = ['discover', 'awaiting confirmation', 'teardown', 'separate', 'verify'];
 
 /** Confirms the destruction with the exact cluster name; anything else is rejected by the validator and recorded nowhere. */
 export const confirmUpdate = defineUpdate<{ confirmed: string }, [{ clusterName: string }]>('confirm');
@@ -74,10 +79,10 @@ export async function destroyCluster(input: DestroyClusterInput): Promise<Destro
   const standalone = inv.nodes.filter((n) => facts[n.name].mode === 'standalone').map((n) => n.name);
   if (clustered.length === 0) {
     progress.phase('done');
-    return { cluster: name, separated: [], alreadyStandalone: standalone, summary: `every node is already standalone; nothing to do` };
+    return { cluster: name, separated: [], alreadyStandalone: standalone, tornDown: [], summary: `every node is already standalone; nothing to do` };
   }
   const services = await acts.clusterServices.executeWithOptions({ ...sshStep, summary: 'Ceph and HA presence' }, [task(clustered[0])]);
-  if (services.ceph || services.haResources.length) {
+  if ((services.ceph || services.haResources.length) && !input.teardown) {
     throw ApplicationFailure.nonRetryable(
       `refusing: the cluster still has ${[services.ceph ? 'Ceph' : '', services.haResources.length ? `HA resources (${services.haResources.join(', ')})` : ''].filter(Boolean).join(' and ')}; tear them down first; nothing was changed`,
       'ServicesPresent',
@@ -87,6 +92,12 @@ export async function destroyCluster(input: DestroyClusterInput): Promise<Destro
   progress.phase('awaiting confirmation');
   if (!(await condition(() => confirmed, `${input.confirmWithinSeconds ?? 86_400} seconds`))) {
     throw ApplicationFailure.nonRetryable(`no confirmation arrived for destroying cluster ${name}; nothing was changed`, 'NotConfirmed');
+  }
+
+  const tornDown: string[] = [];
+  if (services.ceph || services.haResources.length) {
+    progress.phase('teardown');
+    tornDown.push(...(await teardown(inv, clustered, progress)));
   }
 
   progress.phase('separate');
@@ -113,5 +124,45 @@ export async function destroyCluster(input: DestroyClusterInput): Promise<Destro
     throw ApplicationFailure.nonRetryable(`separation incomplete on ${left.map((n) => n.name).join(', ')}: cluster configuration or other nodes' files remain`, 'VerificationFailed');
   }
   progress.phase('done');
-  return { cluster: name, separated, alreadyStandalone: standalone, summary: `cluster ${name} destroyed: ${separated.join(', ')} back to standalone` };
+  return { cluster: name, separated, alreadyStandalone: standalone, tornDown, summary: `cluster ${name} destroyed: ${separated.join(', ')} back to standalone` };
+}
+
+/**
+ * Ceph and HA removed in PVE's documented order (pve-docs, "Destroy Ceph"): HA resources and
+ * their group or rule, the test VM this project created, pools with their storages, each node's
+ * OSDs one node at a time, managers and monitors, then `pveceph purge` on every node. Every step
+ * reads what is there, so a retry finds nothing left to do.
+ */
+async function teardown(inv: RunbookInventory, nodes: RunbookNode[], progress: ProgressTracker): Promise<string[]> {
+  const task = (n: RunbookNode) => ({ node: n, ssh: inv.ssh });
+  const done: string[] = [];
+  const first = nodes[0];
+  const opts = (summary: string) => ({ ...sshStep, startToCloseTimeout: '30 minutes', summary });
+  const ha = await acts.removeHa.executeWithOptions(opts('remove HA resources, groups and rules'), [task(first)]);
+  done.push(...ha.removed.map((r) => `HA ${r}`));
+  const vm = haSettings(inv)?.testVm;
+  if (vm) {
+    const r = await acts.destroyTestVm.executeWithOptions(opts(`destroy test VM ${vm.id}`), [task(first), vm.id, vm.name]);
+    if (r.status === 'done') done.push(`VM ${vm.id}`);
+  }
+  const pools = await acts.destroyPools.executeWithOptions(opts('destroy pools'), [task(first)]);
+  done.push(...pools.destroyed.map((p) => `pool ${p}`));
+  for (const n of nodes) {
+    progress.node(n.name, 'destroy OSDs', 'running');
+    const r = await acts.destroyNodeOsds.executeWithOptions(opts(`destroy OSDs of ${n.name}`), [task(n)]);
+    done.push(...r.destroyed.map((id) => `osd.${id} on ${n.name}`));
+  }
+  for (const [i, n] of nodes.entries()) {
+    progress.node(n.name, 'destroy manager and monitor', 'running');
+    const r = await acts.destroyNodeDaemons.executeWithOptions(opts(`destroy ceph daemons of ${n.name}`), [task(n), i === nodes.length - 1]);
+    done.push(...r.removed.map((d) => `${d} on ${n.name}`));
+  }
+  const system = await acts.destroyPools.executeWithOptions(opts('destroy the managers\' own pools'), [task(nodes[nodes.length - 1]), true]);
+  done.push(...system.destroyed.map((p) => `pool ${p}`));
+  for (const n of [...nodes].reverse()) {
+    const r = await acts.purgeCeph.executeWithOptions(opts(`pveceph purge on ${n.name}`), [task(n)]);
+    if (r.status === 'done') done.push(`Ceph purged on ${n.name}`);
+    progress.node(n.name, 'Ceph removed', 'done');
+  }
+  return done;
 }

@@ -74,7 +74,7 @@ async function once(nodes: number) {
   await new Promise<void>((resolve) => worker.stdout!.on('data', (d: Buffer) => d.toString().includes('polling') && resolve()));
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
-  const inventory = toRunbookInventory(labInventory(lab, 'bench'));
+  const inventory = toRunbookInventory(labInventory(lab, 'bench', { clusterOnly: true }));
   const before = lab.sshHandshakes();
   const started = Date.now();
   await client.workflow.execute('createCluster', { taskQueue: TASK_QUEUE, workflowId: `bench-${nodes}`, args: [{ inventory, pollEverySeconds: POLL }] });

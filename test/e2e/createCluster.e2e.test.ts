@@ -1,15 +1,12 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { LabEnv } from '../helpers/labEnv';
+import { ran } from '../helpers/twinLog';
 import { runCli, START_WORKFLOW, PVE_RUNBOOKS } from '../helpers/cli';
 import type { CreateClusterResult } from '../../workflows/createCluster';
 import type { HealthReport } from '../../workflows/clusterHealth';
 import type { Lab } from '../../lab/lab';
 
-/** Programs the twin actually ran (not the script text that mentions them): the exactly-once ground truth. */
-function ran(lab: Lab, program: RegExp, node?: string): string[] {
-  return lab.log.entries({ ...(node ? { node } : {}) }).filter((e) => e.via === 'program' && program.test(e.command)).map((e) => `${e.node}: ${e.command}`);
-}
 
 async function assertClusterOnTwin(lab: Lab, names: string[], cluster: string) {
   for (const name of names) {

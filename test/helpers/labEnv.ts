@@ -22,24 +22,31 @@ export class LabEnv {
     readonly lab: Lab,
     readonly dir: string,
     readonly home: string,
-    private readonly worker: Worker,
+    private readonly worker: Worker | undefined,
     private readonly running: Promise<void>,
     private readonly closeDeps: () => Promise<void>,
   ) {}
 
-  static async start(opts: Omit<LabOptions, 'stateDir'> = {}): Promise<LabEnv> {
+  /** With `worker: false` no worker runs in this process: the test runs `pve-runbooks worker` processes (see WorkerProcess). */
+  static async start(opts: Omit<LabOptions, 'stateDir'> = {}, { worker: inProcess = true } = {}): Promise<LabEnv> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pvr-e2e-'));
     const home = path.join(dir, 'home');
     process.env.PVE_RUNBOOKS_HOME = home;
-    const [env, lab, bundle] = await Promise.all([createDevEnv(), Lab.start({ ...opts, stateDir: path.join(dir, 'lab') }), bundleWorkflows()]);
-    const { worker, deps } = await createWorker({ connection: env.nativeConnection, env: { ...process.env, PVE_RUNBOOKS_HOME: home }, workflowBundle: bundle });
+    const [env, lab] = await Promise.all([createDevEnv(), Lab.start({ ...opts, stateDir: path.join(dir, 'lab') })]);
+    if (!inProcess) return new LabEnv(env, lab, dir, home, undefined, Promise.resolve(), async () => {});
+    const { worker, deps } = await createWorker({ connection: env.nativeConnection, env: { ...process.env, PVE_RUNBOOKS_HOME: home }, workflowBundle: await bundleWorkflows() });
     return new LabEnv(env, lab, dir, home, worker, worker.run(), () => deps.pool.closeAll());
   }
 
-  /** The lab's inventory, optionally limited to the first `count` nodes. */
+  /** The lab's cluster-only inventory (phases 1–6), optionally limited to the first `count` nodes. */
   inventory(cluster = 'e2e', count = this.lab.nodes.length): Inventory {
-    const inv = labInventory(this.lab, cluster);
+    const inv = labInventory(this.lab, cluster, { clusterOnly: true });
     return { ...inv, nodes: inv.nodes.slice(0, count) };
+  }
+
+  /** The reference deployment: the cluster plus private network, Ceph, HA and validation. */
+  referenceInventory(cluster = 'e2e'): Inventory {
+    return labInventory(this.lab, cluster);
   }
 
   writeInventory(inv: Inventory, name = 'inventory.yaml'): string {
@@ -62,13 +69,10 @@ export class LabEnv {
   }
 
   async stop(): Promise<void> {
-    this.worker.shutdown();
+    this.worker?.shutdown();
     await this.running;
     await this.closeDeps();
     await this.lab.stop();
     await this.env.teardown();
   }
 }
-
-/** Commands that change a node, as the twin logged them: what exactly-once assertions count. */
-export const STATE_CHANGING = /pvecm (create|add|delnode|expected)|>>|ssh-keygen -q|sed -i|cp -p|systemctl (reload|restart|start|stop)|pmxcfs -l|rm -/;

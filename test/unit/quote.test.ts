@@ -14,6 +14,10 @@ import { SSHD_COMMAND } from '../../activities/cluster/clusterSsh';
 import { VERIFY_COMMAND } from '../../activities/cluster/verify';
 import { HEALTH_COMMAND } from '../../activities/cluster/health';
 import { separationCommand, deleteNodeCommand } from '../../activities/cluster/separation';
+import { NETWORK_STATE_COMMAND, writeInterfacesCommand } from '../../activities/network/privateNetwork';
+import { renderInterfaces } from '../../activities/network/interfaces';
+import { STORAGE_STATE_COMMAND } from '../../activities/disks/inspect';
+import { createArrayCommand, ensureVolumeCommand, persistArrayCommand } from '../../activities/disks/raid';
 
 const HOSTILE = [
   '',
@@ -79,7 +83,17 @@ describe('command building and quoting', () => {
   });
 
   test('the fixed scripts are valid bash', () => {
-    for (const c of [FACTS_COMMAND, IDENTITY_COMMAND, PROBE_COMMAND, SSHD_COMMAND, VERIFY_COMMAND, HEALTH_COMMAND]) bashSyntaxOk(c);
+    for (const c of [FACTS_COMMAND, IDENTITY_COMMAND, PROBE_COMMAND, SSHD_COMMAND, VERIFY_COMMAND, HEALTH_COMMAND, NETWORK_STATE_COMMAND, STORAGE_STATE_COMMAND]) bashSyntaxOk(c);
+  });
+
+  test('the storage and network commands are valid bash whatever the devices, names and file content', () => {
+    for (const arg of HOSTILE) {
+      const d = { raidMembers: [`/dev/${arg}`, '/dev/sdb', arg], array: `/dev/md/${arg}`, db: arg, volumeGroup: arg, logicalVolume: `${arg}lv`, dbMinPercent: 1 };
+      bashSyntaxOk(createArrayCommand(d));
+      bashSyntaxOk(persistArrayCommand(d));
+      bashSyntaxOk(ensureVolumeCommand(d));
+      bashSyntaxOk(writeInterfacesCommand(renderInterfaces(`auto lo\niface lo inet loopback\n# ${arg}\n`, { nic: 'enp1s0f1', bridge: 'vmbr1', cidr: '10.0.0.11/24', mtu: 9000 })));
+    }
   });
 
   test('the cluster commands are valid bash whatever the names, addresses and keys', () => {

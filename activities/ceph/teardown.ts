@@ -1,0 +1,114 @@
+import { parseCephOsdPoolLsJson, parseCephVolumeLvmList, parseHaGroupsCfg, parseHaResourcesCfg, parseHaRulesCfg } from '../parsers';
+import { Remote, SshDeps } from '../ssh/remote';
+import { cmd, quoteArg } from '../ssh/quote';
+import { parseSections, section } from '../ssh/script';
+import { readOutput } from '../ssh/readOutput';
+import { NodeTask } from '../nodes/task';
+import { cephFailure } from './errors';
+
+/** Pools Ceph's managers create for themselves; `pveceph purge` takes them with the cluster. */
+const SYSTEM_POOLS = new Set(['.mgr', 'device_health_metrics']);
+
+async function must(remote: Remote, command: string, label: string, timeoutMs = 10 * 60_000): Promise<void> {
+  const r = await remote.run(command, { label, timeoutMs });
+  if (r.exitCode !== 0) throw cephFailure(remote.target, label, r);
+}
+
+/**
+ * Tearing down in PVE's documented order (pve-docs, "Destroying Ceph"): HA resources and their
+ * placement, the test VM this project created, pools with their storages, each node's OSDs, the
+ * managers and monitors, then `pveceph purge`. Each step reads what is there and removes only
+ * that, so a retry or a second run finds nothing to do.
+ */
+export function cephTeardownActivities(deps: SshDeps) {
+  return {
+    async removeHa(task: NodeTask): Promise<{ removed: string[] }> {
+      const remote = Remote.of(task.node, task, deps);
+      const s = parseSections(
+        await remote.check([section('resources', 'cat /etc/pve/ha/resources.cfg 2>/dev/null || true'), section('groups', 'cat /etc/pve/ha/groups.cfg 2>/dev/null || true'), section('rules', 'cat /etc/pve/ha/rules.cfg 2>/dev/null || true')].join('; '), { label: 'read /etc/pve/ha' }),
+      );
+      const removed: string[] = [];
+      for (const r of readOutput(remote.target, 'resources.cfg', () => parseHaResourcesCfg(s.resources ?? '')).resources) {
+        await must(remote, cmd('ha-manager', 'remove', r.sid), `ha-manager remove ${r.sid}`);
+        removed.push(r.sid);
+      }
+      for (const rule of readOutput(remote.target, 'rules.cfg', () => parseHaRulesCfg(s.rules ?? '')).rules) {
+        await must(remote, cmd('ha-manager', 'rules', 'remove', rule.name), `ha-manager rules remove ${rule.name}`);
+        removed.push(`rule ${rule.name}`);
+      }
+      for (const g of readOutput(remote.target, 'groups.cfg', () => parseHaGroupsCfg(s.groups ?? '')).groups) {
+        await must(remote, cmd('ha-manager', 'groupremove', g.name), `ha-manager groupremove ${g.name}`);
+        removed.push(`group ${g.name}`);
+      }
+      return { removed };
+    },
+
+    /** Only a VM with the test VM's id and name: a VM of the operator's is never destroyed. */
+    async destroyTestVm(task: NodeTask, vmid: number, name: string): Promise<{ status: 'done' | 'absent' | 'not ours' }> {
+      const remote = Remote.of(task.node, task, deps);
+      const find = `for f in /etc/pve/nodes/*/qemu-server/${vmid}.conf; do [ -e "$f" ] && printf '%s ' "$f" && grep '^name:' "$f"; done; true`;
+      const found = await remote.run(find, { label: `find VM ${vmid}` });
+      const m = /^\/etc\/pve\/nodes\/([^/]+)\/qemu-server\/\d+\.conf name:\s*(\S+)/m.exec(found.stdout);
+      if (!m) return { status: 'absent' };
+      if (m[2] !== name) return { status: 'not ours' };
+      const owner = m[1];
+      const onOwner = owner === task.node.name ? '' : `ssh -o BatchMode=yes ${quoteArg(owner)} `;
+      await must(remote, `${onOwner}${cmd('qm', 'stop', String(vmid))} >/dev/null 2>&1; ${onOwner}${cmd('qm', 'destroy', String(vmid), '--purge', '1')}`, `qm destroy ${vmid}`);
+      return { status: 'done' };
+    },
+
+    /**
+     * The operator's pools with their storages; with `system`, then the pools Ceph's managers
+     * made for themselves (`.mgr`), once no manager is left to recreate them: `pveceph purge`
+     * refuses while any pool exists.
+     */
+    async destroyPools(task: NodeTask, system = false): Promise<{ destroyed: string[] }> {
+      const remote = Remote.of(task.node, task, deps);
+      const r = await remote.run('[ -e /etc/pve/ceph.conf ] && ceph osd pool ls detail -f json || echo "[]"', { label: 'ceph osd pool ls detail' });
+      const pools = readOutput(remote.target, 'ceph osd pool ls detail -f json', () => parseCephOsdPoolLsJson(r.stdout || '[]')).pools.filter((p) => system || !SYSTEM_POOLS.has(p.name));
+      for (const p of pools) {
+        if (SYSTEM_POOLS.has(p.name)) await must(remote, cmd('ceph', 'osd', 'pool', 'delete', p.name, p.name, '--yes-i-really-really-mean-it'), `ceph osd pool delete ${p.name}`);
+        else await must(remote, cmd('pveceph', 'pool', 'destroy', p.name, '--remove_storages', '1'), `pveceph pool destroy ${p.name}`);
+      }
+      return { destroyed: pools.map((p) => p.name) };
+    },
+
+    async destroyNodeOsds(task: NodeTask): Promise<{ destroyed: number[] }> {
+      const remote = Remote.of(task.node, task, deps);
+      const r = await remote.run('ceph-volume lvm list --format json 2>/dev/null || echo "{}"', { label: 'ceph-volume lvm list' });
+      const ids = readOutput(remote.target, 'ceph-volume lvm list', () => parseCephVolumeLvmList(r.stdout || '{}')).osds.map((o) => o.id);
+      for (const id of ids) {
+        await must(remote, `ceph osd out ${id} && systemctl stop ceph-osd@${id} && pveceph osd destroy ${id} --cleanup 1`, `pveceph osd destroy ${id}`);
+      }
+      return { destroyed: ids };
+    },
+
+    /** The node's manager, then its monitor unless it is the last one (`pveceph purge` takes that). */
+    async destroyNodeDaemons(task: NodeTask, keepMonitor: boolean): Promise<{ removed: string[] }> {
+      const remote = Remote.of(task.node, task, deps);
+      const n = task.node.name;
+      const removed: string[] = [];
+      const s = parseSections(await remote.check([section('mgr', `[ -d /var/lib/ceph/mgr/ceph-${n} ] && echo yes || echo no`), section('mon', `[ -d /var/lib/ceph/mon/ceph-${n} ] && echo yes || echo no`)].join('; '), { label: 'ceph daemons' }));
+      if (s.mgr === 'yes') {
+        await must(remote, cmd('pveceph', 'mgr', 'destroy', n), `pveceph mgr destroy ${n}`);
+        removed.push('mgr');
+      }
+      if (s.mon === 'yes' && !keepMonitor) {
+        await must(remote, cmd('pveceph', 'mon', 'destroy', n), `pveceph mon destroy ${n}`);
+        removed.push('mon');
+      }
+      return { removed };
+    },
+
+    async purgeCeph(task: NodeTask): Promise<{ status: 'done' | 'already' }> {
+      const remote = Remote.of(task.node, task, deps);
+      const r = await remote.run('if [ -e /etc/pve/ceph.conf ] || [ -e /etc/ceph/ceph.conf ] || [ -n "$(ls -A /var/lib/ceph/mon 2>/dev/null)" ]; then pveceph purge && echo @done; else echo @already; fi', {
+        label: 'pveceph purge',
+        timeoutMs: 10 * 60_000,
+      });
+      if (r.stdout.includes('@already')) return { status: 'already' };
+      if (r.exitCode !== 0) throw cephFailure(remote.target, 'pveceph purge', r);
+      return { status: 'done' };
+    },
+  };
+}
