@@ -24,9 +24,10 @@ export interface LabUpFlags {
 }
 
 /**
- * The lab's inventory. By default it is the reference deployment: corosync and Ceph on the
- * private network 10.0.0.0/24 (vmbr1 over enp1s0f1, MTU 9000), RAID5 over sda..sdd with the DB
- * on nvme1n1, pool Stockage-HA, HA protecting test VM 100; `clusterOnly` leaves phases 7–10 out.
+ * The lab's inventory. With three nodes or more it is the reference deployment: corosync and Ceph
+ * on the private network 10.0.0.0/24 (vmbr1 over enp1s0f1, MTU 9000), RAID5 over sda..sdd with
+ * the DB on nvme1n1, pool Stockage-HA, HA protecting test VM 100. Fewer nodes cannot hold three
+ * replicas, so they (and `clusterOnly`) get the cluster alone.
  */
 export function labInventory(lab: Lab, clusterName: string, opts: { clusterOnly?: boolean } = {}): Inventory {
   return Inventory.parse({
@@ -41,7 +42,7 @@ export function labInventory(lab: Lab, clusterName: string, opts: { clusterOnly?
       primary: i === 0,
       link0: n.address,
     })),
-    ...(opts.clusterOnly ? {} : { network: { cidr: '10.0.0.0/24' }, ceph: {}, ha: { testVm: {} } }),
+    ...(opts.clusterOnly || lab.nodes.length < 3 ? {} : { network: { cidr: '10.0.0.0/24' }, ceph: {}, ha: { testVm: {} } }),
   });
 }
 

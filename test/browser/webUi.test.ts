@@ -66,7 +66,7 @@ describe('the Web UI of a lab shows a runbook run: found by cluster, with its cu
     t.diagnostic(`screenshots: ${shots}`);
     console.log(`browser test screenshots: ${shots}`);
 
-    lab = spawn(process.execPath, [PVE_RUNBOOKS, 'lab', 'up', '--nodes', String(NODES), '--time-scale', '20', '--state-dir', stateDir, '--port', '0'], {
+    lab = spawn(process.execPath, [PVE_RUNBOOKS, 'lab', 'up', '--nodes', String(NODES), '--cluster-only', '--time-scale', '20', '--state-dir', stateDir, '--port', '0'], {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, TEMPORAL_ADDRESS: '' },

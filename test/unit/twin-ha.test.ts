@@ -195,8 +195,9 @@ describe('HA on a PVE 9 cluster: groups have become rules', { concurrency: 1 }, 
     );
     const rules = JSON.parse((await pve1.exec('pvesh get /cluster/ha/rules --output-format json')).stdout) as Record<string, unknown>[];
     assert.deepEqual(rules.map((r) => [r['rule'], r['type'], r['nodes'], r['resources'], r['strict'], r['order']]), [['Cluster-Prod', 'node-affinity', 'pve1,pve2,pve3', 'vm:100', 0, 1]]);
+    // Read where the wait saw it: another node's copy of the manager status lags by pmxcfs's replication delay.
     await waitStatus(lab.node('pve2'), /^service vm:100 \(pve1, started\)$/m);
-    const json = parseHaStatusJson((await pve1.exec('pvesh get /cluster/ha/status/current --output-format json')).stdout);
+    const json = parseHaStatusJson((await lab.node('pve2').exec('pvesh get /cluster/ha/status/current --output-format json')).stdout);
     assert.deepEqual(json.services.map((s) => [s.sid, s.state, s.crmState, s.requestState, s.failback]), [['vm:100', 'started', 'started', 'started', true]]);
     assert.equal(json.master?.node, lab.ha.master());
     assert.equal((await pve1.exec('qm status 100')).stdout, 'status: running\n');

@@ -123,8 +123,8 @@ export async function cephPhase(ctx: PhaseContext, cephWithinMs: number): Promis
 
   if (ceph.pool.addStorage) {
     await waitUntil(`storage ${ceph.pool.name} active on every node`, async () => {
-      const storages = await perNode(ctx, 'pvesm status', ctx.inv.nodes, (n) => step(acts.storageStatus, `pvesm status on ${n.name}`, [ctx.task(n)]));
-      const inactive = Object.values(storages).filter((s) => !s.storages.some((x) => x.name === ceph.pool.name && x.active)).map((s) => s.node);
+      const storages = await Promise.all(ctx.inv.nodes.map((n) => step(acts.storageStatus, `pvesm status on ${n.name}`, [ctx.task(n)])));
+      const inactive = storages.filter((s) => !s.storages.some((x) => x.name === ceph.pool.name && x.active)).map((s) => s.node);
       return { done: inactive.length === 0, missing: `pvesm status shows ${ceph.pool.name} inactive or absent on ${inactive.join(', ')}` };
     }, { every: ctx.every, withinMs: cephWithinMs });
   }
