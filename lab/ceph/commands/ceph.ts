@@ -92,6 +92,12 @@ const INVALID = (words: string[]) => fail(`no valid command found; 10 closest ma
 /** Runs one monitor command; the caller holds a connection. */
 async function monCommand(a: CephArgs, node: NodeContext, stdin: string): Promise<ExecResult> {
   const ceph = node.ceph;
+  /** `ceph osd out|in|rm ID...`: each id acted on in turn, a missing one said and skipped, as the monitor does. */
+  const eachOsd = (w: string[], act: (id: number) => string): string | ExecResult => {
+    const ids = osdIds(w.slice(2));
+    if (!ids) return INVALID(w);
+    return ids.map((id) => (ceph.osd(id) ? act(id) : `osd.${id} does not exist. `)).join('');
+  };
   const w = a.words;
   const f = a.format;
   const cmd = w.join(' ');
@@ -131,18 +137,11 @@ async function monCommand(a: CephArgs, node: NodeContext, stdin: string): Promis
     return ok();
   }
   if (w[0] === 'osd' && (w[1] === 'out' || w[1] === 'in') && w.length > 2) {
-    const ids = osdIds(w.slice(2));
-    if (!ids) return INVALID(w);
-    let msg = '';
-    for (const id of ids) {
-      if (!ceph.osd(id)) {
-        msg += `osd.${id} does not exist. `;
-        continue;
-      }
+    const msg = eachOsd(w, (id) => {
       const r = w[1] === 'out' ? ceph.markOut(id) : ceph.markIn(id);
-      msg += r === 'done' ? `marked ${w[1]} osd.${id}. ` : `osd.${id} is already ${w[1]}. `;
-    }
-    return { stdout: '', stderr: `${msg}\n`, exitCode: 0 };
+      return r === 'done' ? `marked ${w[1]} osd.${id}. ` : `osd.${id} is already ${w[1]}. `;
+    });
+    return typeof msg === 'string' ? { stdout: '', stderr: `${msg}\n`, exitCode: 0 } : msg;
   }
   if (w[0] === 'osd' && (w[1] === 'purge' || w[1] === 'destroy') && w.length === 3) {
     const ids = osdIds([w[2] as string]);
@@ -176,18 +175,11 @@ async function monCommand(a: CephArgs, node: NodeContext, stdin: string): Promis
     return { stdout: '', stderr: `purged osd.${ids[0]}\n`, exitCode: 0 };
   }
   if (w[0] === 'osd' && w[1] === 'rm' && w.length > 2) {
-    const ids = osdIds(w.slice(2));
-    if (!ids) return INVALID(w);
-    let msg = '';
-    for (const id of ids) {
-      if (!ceph.osd(id)) {
-        msg += `osd.${id} does not exist. `;
-        continue;
-      }
+    const msg = eachOsd(w, (id) => {
       ceph.osdRm(id);
-      msg += `removed osd.${id}, `;
-    }
-    return { stdout: '', stderr: `${msg.replace(/, $/, '')}\n`, exitCode: 0 };
+      return `removed osd.${id}, `;
+    });
+    return typeof msg === 'string' ? { stdout: '', stderr: `${msg.replace(/, $/, '')}\n`, exitCode: 0 } : msg;
   }
   if (w[0] === 'osd' && w[1] === 'crush' && (w[2] === 'remove' || w[2] === 'rm') && w.length === 4) {
     const name = w[3] as string;
