@@ -106,6 +106,11 @@ export interface HaSettings {
   testVm?: HaTestVm;
 }
 
+/** An array's kernel name as /proc/mdstat lists it: `/dev/md0` and `/dev/md/0` are `md0`... `0`. */
+export function mdName(array: string): string {
+  return array.replace(/^\/dev\/(md\/)?/, '');
+}
+
 export function hyperConvergedPhases(inv: HyperConvergedInventory): { network: boolean; ceph: boolean; ha: boolean } {
   return { network: inv.network !== undefined, ceph: inv.ceph !== undefined, ha: inv.ha !== undefined };
 }

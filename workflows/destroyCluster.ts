@@ -4,7 +4,7 @@ import type { NodeFacts } from '../activities/nodes/facts';
 import type { RunbookInventory, RunbookNode } from '../common/inventory';
 import { ProgressTracker } from './progress';
 import { sshStep } from './retry';
-import { haSettings } from '../common/hyperConverged';
+import { cephSettings, haSettings } from '../common/hyperConverged';
 
 export interface DestroyClusterInput {
   inventory: RunbookInventory;
@@ -152,9 +152,12 @@ async function teardown(inv: RunbookInventory, nodes: RunbookNode[], progress: P
     const r = await acts.destroyNodeOsds.executeWithOptions(opts(`destroy OSDs of ${n.name}`), [task(n)]);
     done.push(...r.destroyed.map((id) => `osd.${id} on ${n.name}`));
   }
-  for (const [i, n] of nodes.entries()) {
+  // `pveceph mon destroy` refuses the last monitor; `pveceph purge` takes it.
+  const monitors = cephSettings(inv)?.monitors ?? nodes.map((n) => n.name);
+  const lastMonitor = [...nodes].reverse().find((n) => monitors.includes(n.name)) ?? nodes[nodes.length - 1];
+  for (const n of nodes) {
     progress.node(n.name, 'destroy manager and monitor', 'running');
-    const r = await acts.destroyNodeDaemons.executeWithOptions(opts(`destroy ceph daemons of ${n.name}`), [task(n), i === nodes.length - 1]);
+    const r = await acts.destroyNodeDaemons.executeWithOptions(opts(`destroy ceph daemons of ${n.name}`), [task(n), n === lastMonitor]);
     done.push(...r.removed.map((d) => `${d} on ${n.name}`));
   }
   const system = await acts.destroyPools.executeWithOptions(opts('destroy the managers\' own pools'), [task(nodes[nodes.length - 1]), true]);

@@ -8,6 +8,7 @@ import { where } from '../ssh/errors';
 import { NodeTask } from '../nodes/task';
 import type { NodeDiskLayout } from '../../common/hyperConverged';
 import { cephFailure } from './errors';
+import { LVS, PVS } from '../disks/inspect';
 
 export interface OsdResult {
   status: 'done' | 'already' | 'activated';
@@ -16,8 +17,6 @@ export interface OsdResult {
   cleaned: string[];
 }
 
-const LVS = 'lvs --reportformat json --units b --nosuffix -o lv_name,vg_name,lv_path,lv_size,lv_tags,devices';
-const PVS = 'pvs --reportformat json --units b --nosuffix -o pv_name,vg_name,pv_size,pv_free';
 const osdStateCommand = (db: string) =>
   [
     section('list', 'ceph-volume lvm list --format json 2>/dev/null || echo "{}"'),

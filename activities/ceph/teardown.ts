@@ -1,4 +1,5 @@
-import { parseCephOsdPoolLsJson, parseCephVolumeLvmList, parseHaGroupsCfg, parseHaResourcesCfg, parseHaRulesCfg } from '../parsers';
+import { parseCephOsdPoolLsJson, parseCephVolumeLvmList } from '../parsers';
+import { haConfig } from '../ha/ha';
 import { Remote, SshDeps } from '../ssh/remote';
 import { cmd, quoteArg } from '../ssh/quote';
 import { parseSections, section } from '../ssh/script';
@@ -24,19 +25,17 @@ export function cephTeardownActivities(deps: SshDeps) {
   return {
     async removeHa(task: NodeTask): Promise<{ removed: string[] }> {
       const remote = Remote.of(task.node, task, deps);
-      const s = parseSections(
-        await remote.check([section('resources', 'cat /etc/pve/ha/resources.cfg 2>/dev/null || true'), section('groups', 'cat /etc/pve/ha/groups.cfg 2>/dev/null || true'), section('rules', 'cat /etc/pve/ha/rules.cfg 2>/dev/null || true')].join('; '), { label: 'read /etc/pve/ha' }),
-      );
+      const { resources, rules, groups } = await haConfig(remote);
       const removed: string[] = [];
-      for (const r of readOutput(remote.target, 'resources.cfg', () => parseHaResourcesCfg(s.resources ?? '')).resources) {
+      for (const r of resources) {
         await must(remote, cmd('ha-manager', 'remove', r.sid), `ha-manager remove ${r.sid}`);
         removed.push(r.sid);
       }
-      for (const rule of readOutput(remote.target, 'rules.cfg', () => parseHaRulesCfg(s.rules ?? '')).rules) {
+      for (const rule of rules) {
         await must(remote, cmd('ha-manager', 'rules', 'remove', rule.name), `ha-manager rules remove ${rule.name}`);
         removed.push(`rule ${rule.name}`);
       }
-      for (const g of readOutput(remote.target, 'groups.cfg', () => parseHaGroupsCfg(s.groups ?? '')).groups) {
+      for (const g of groups) {
         await must(remote, cmd('ha-manager', 'groupremove', g.name), `ha-manager groupremove ${g.name}`);
         removed.push(`group ${g.name}`);
       }

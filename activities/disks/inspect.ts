@@ -4,7 +4,7 @@ import { Remote, SshDeps } from '../ssh/remote';
 import { parseSections, section } from '../ssh/script';
 import { readOutput } from '../ssh/readOutput';
 import { NodeTask } from '../nodes/task';
-import type { NodeDiskLayout } from '../../common/hyperConverged';
+import { mdName, type NodeDiskLayout } from '../../common/hyperConverged';
 
 export interface DiskState {
   path: string;
@@ -30,8 +30,8 @@ export interface StorageState {
 }
 
 const LSBLK = 'lsblk -J -b -o NAME,PATH,TYPE,SIZE,ROTA,FSTYPE,MOUNTPOINT,MODEL';
-const LVS = 'lvs --reportformat json --units b --nosuffix -o lv_name,vg_name,lv_path,lv_size,lv_tags,devices';
-const PVS = 'pvs --reportformat json --units b --nosuffix -o pv_name,vg_name,pv_size,pv_free';
+export const LVS = 'lvs --reportformat json --units b --nosuffix -o lv_name,vg_name,lv_path,lv_size,lv_tags,devices';
+export const PVS = 'pvs --reportformat json --units b --nosuffix -o pv_name,vg_name,pv_size,pv_free';
 
 export const STORAGE_STATE_COMMAND = [
   section('lsblk', LSBLK),
@@ -41,8 +41,6 @@ export const STORAGE_STATE_COMMAND = [
   section('pvs', `${PVS} 2>/dev/null || echo '{"report":[{"pv":[]}]}'`),
   section('lvs', `${LVS} 2>/dev/null || echo '{"report":[{"lv":[]}]}'`),
 ].join('; ');
-
-const mdName = (array: string) => array.replace(/^\/dev\/(md\/)?/, '');
 
 /**
  * What the node's disks are, in one round trip: lsblk for presence, size and holders, mdstat for

@@ -3,11 +3,9 @@ import { Remote, SshDeps, commandFailed } from '../ssh/remote';
 import { cmd, quoteArg } from '../ssh/quote';
 import { parseSections, section } from '../ssh/script';
 import { NodeTask } from '../nodes/task';
-import type { NodeDiskLayout } from '../../common/hyperConverged';
+import { mdName, type NodeDiskLayout } from '../../common/hyperConverged';
 
 const MDADM_CONF = '/etc/mdadm/mdadm.conf';
-
-const mdName = (array: string) => array.replace(/^\/dev\/(md\/)?/, '');
 
 /**
  * `mdadm --create` runs only when /proc/mdstat does not list the array, in the same remote

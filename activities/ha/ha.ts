@@ -17,7 +17,8 @@ const HA_CONFIG = [
   section('rules', 'cat /etc/pve/ha/rules.cfg 2>/dev/null || true'),
 ].join('; ');
 
-async function haConfig(remote: Remote) {
+/** The cluster's HA configuration, read from the files ha-manager writes (the same on PVE 8 and 9). */
+export async function haConfig(remote: Remote) {
   const s = parseSections(await remote.check(HA_CONFIG, { label: 'read /etc/pve/ha' }));
   const t = remote.target;
   return {

@@ -2,7 +2,7 @@ import type { CephView } from '../../activities/ceph/status';
 import type { OsdResult } from '../../activities/ceph/osd';
 import type { PoolResult } from '../../activities/ceph/pool';
 import type { Mdstat } from '../../activities/parsers';
-import { cephSettings, nodeDisks } from '../../common/hyperConverged';
+import { cephSettings, mdName, nodeDisks } from '../../common/hyperConverged';
 import type { RunbookNode } from '../../common/inventory';
 import { waitUntil } from '../cluster/converge';
 import { PhaseContext, eachNode, perNode } from '../cluster/phaseContext';
@@ -27,8 +27,7 @@ export interface CephReport {
 }
 
 export function raidProgress(node: string, mdstat: Mdstat, array: string): RaidProgress {
-  const name = array.replace(/^\/dev\/(md\/)?/, '');
-  const a = mdstat.arrays.find((x) => x.name === name);
+  const a = mdstat.arrays.find((x) => x.name === mdName(array));
   if (!a) return { node, status: 'missing', degraded: true, progress: null };
   return { node, status: a.status, degraded: a.degraded, progress: a.progress ? `${a.progress.action} ${a.progress.percent}%` : null };
 }
