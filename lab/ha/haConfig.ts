@@ -90,11 +90,15 @@ export interface ServiceStatus {
   uid: string;
   /** Set once the LRM reported a successful start, while the state stays `started`. */
   running?: 1;
+  /** Where a `migrate` or `relocate` takes the service. */
   target?: string;
-  /** A command queued for the service (`stop TIMEOUT`), consumed by the state machine. */
+  /** A command queued for the service (`stop TIMEOUT`, `migrate NODE`), consumed by the state machine. */
   cmd?: (string | number)[];
   timeout?: number;
 }
+
+/** Syslog levels the HA daemons log at. */
+export type HaLogLevel = 'info' | 'notice' | 'warning' | 'err';
 
 /** /etc/pve/ha/manager_status: what the master CRM last flushed. */
 export interface ManagerStatus {

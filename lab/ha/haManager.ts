@@ -58,6 +58,8 @@ function usageList(major: 8 | 9): string {
 
 const sidFormat = (v: string) => (/^((?:ct|vm):)?\d+$/.test(v) ? undefined : 'value does not look like a valid ha resource id');
 const configId = (v: string) => (/^[a-z][a-z0-9_-]+$/i.test(v) ? undefined : `invalid configuration ID '${v}'`);
+/** pve-node: what PVE::JSONSchema::pve_verify_node_name accepts. */
+const nodeName = (v: string) => (/^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$/.test(v) ? undefined : 'value does not look like a valid node name');
 const nodeList = (v: string) => (v.split(/[,;\s]+/).filter(Boolean).every((n) => /^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(:\d+)?$/.test(n)) ? undefined : `unable to parse group node '${v}'`);
 
 const RESOURCE_STATES = ['started', 'stopped', 'enabled', 'disabled', 'ignored'];
@@ -417,9 +419,22 @@ async function rules(node: NodeContext, args: string[]): Promise<ExecResult> {
   return fail(`ERROR: unknown command 'ha-manager rules${verb ? ` ${verb}` : ''}'\n${usageList(9)}`, 255);
 }
 
+/** `crm-command migrate|relocate` (PVE::API2::HA::Resources::migrate/relocate): queued for the master, which checks the target. */
+async function moveCommand(node: NodeContext, verb: 'migrate' | 'relocate', args: string[]): Promise<ExecResult> {
+  const params = parseParams(`ha-manager crm-command ${verb} <sid> <node>`, args, ['sid', 'node'], { sid: { type: 'string', format: sidFormat }, node: { type: 'string', format: nodeName } });
+  if (isResult(params)) return params;
+  const { sid } = await parseSid(node, String(params['sid']));
+  if (!(await readResources(node.fs)).sections.some((s) => sidOf(s) === sid)) die(`resource '${sid}' is not HA managed\n`);
+  await checkServiceState(node, sid);
+  requireQuorum(node);
+  await queueCrmCommand(node.fs, `${verb} ${sid} ${params['node']}`);
+  return ok();
+}
+
 async function crmCommand(node: NodeContext, args: string[]): Promise<ExecResult> {
   const [verb, ...rest] = args;
-  if (verb !== 'stop') return fail(`ha-manager crm-command ${verb ?? ''}: not simulated by the lab twin (crm-command stop is)\n`, 255);
+  if (verb === 'migrate' || verb === 'relocate') return moveCommand(node, verb, rest);
+  if (verb !== 'stop') return fail(`ha-manager crm-command ${verb ?? ''}: not simulated by the lab twin (crm-command stop, migrate and relocate are)\n`, 255);
   const usage = 'ha-manager crm-command stop <sid> <timeout>';
   const params = parseParams(usage, rest, ['sid', 'timeout'], { sid: { type: 'string', format: sidFormat }, timeout: { type: 'integer', minimum: 0 } });
   if (isResult(params)) return params;

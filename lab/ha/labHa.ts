@@ -5,18 +5,22 @@ import type { Services } from '../services';
 import {
   configuredServices,
   MANAGER_STATUS,
+  readGroups,
   readLrmStatus,
   readManagerStatus,
   readResources,
+  readRules,
   takeCrmCommands,
   writeLrmStatus,
   writeManagerStatus,
   writeResources,
+  type HaLogLevel,
   type LrmResult,
   type ManagerStatus,
 } from './haConfig';
-import { EXIT, Manager } from './manager';
-import { Lrm } from './lrm';
+import { Lrm, type LrmGuests } from './lrm';
+import { Manager } from './manager';
+import { FENCE_DELAY_MS } from './nodeStatus';
 import type { NodeVms } from './vmRuntime';
 
 /** What the HA stack needs from a node (LabNode implements it). */
@@ -27,6 +31,8 @@ export interface HaHost {
   readonly powered: boolean;
   readonly bootedAt: number;
   readonly vms: NodeVms;
+  /** The watchdog fired: a hard reset, the node goes down at once (as a crash) and boots again. */
+  watchdogReset(): void;
 }
 
 export interface HaTimings {
@@ -34,6 +40,10 @@ export interface HaTimings {
   roundMs?: number;
   /** Lab ms after its last refresh that a pmxcfs lock (manager, agent) is free to take. Default 120000. */
   lockExpiryMs?: number;
+  /** Lab ms a node must have been out of the membership before its services are fenced. Default 60000. */
+  fenceDelayMs?: number;
+  /** Lab ms watchdog-mux waits for an LRM holding its agent lock to feed it before the node is reset. Default 60000. */
+  watchdogMs?: number;
 }
 
 export type CrmState = 'wait_for_quorum' | 'slave' | 'master' | 'lost_manager_lock';
@@ -43,7 +53,7 @@ export interface HaLogEntry {
   at: number;
   node: string;
   daemon: 'crm' | 'lrm';
-  level: 'info' | 'err';
+  level: HaLogLevel;
   message: string;
 }
 
@@ -51,10 +61,18 @@ export interface HaLogEntry {
 export interface HaService {
   sid: string;
   node: string;
-  /** The CRM's state: request_start, started, request_stop, stopped, error... */
+  /** The CRM's state: request_start, started, request_stop, stopped, fence, recovery, migrate, error... */
   state: string;
   /** The LRM reported the guest running (only while `started`). */
   running: boolean;
+  /** Where a `migrate` or `relocate` takes it. */
+  target?: string;
+}
+
+/** A pmxcfs lock (ha_manager_lock, ha_agent_NODE_lock): who took it and when it was last refreshed (lab ms). */
+export interface HaLock {
+  owner: string;
+  renewedAt: number;
 }
 
 interface Daemons {
@@ -65,22 +83,36 @@ interface Daemons {
   lrm: Lrm;
   nextCrm: number;
   nextLrm: number;
+  /** watchdog-mux's timer for the LRM's watchdog, armed from its last feed. */
+  watchdog?: NodeJS.Timeout;
 }
 
 const MANAGER_LOCK = 'ha_manager_lock';
+
+/** Where PVE keeps a guest's config, by the service type of its sid. */
+function guestConfig(node: string, sid: string): string {
+  const [type, id] = sid.split(':') as [string, string];
+  return `/etc/pve/nodes/${node}/${type === 'ct' ? 'lxc' : 'qemu-server'}/${id}.conf`;
+}
 
 /**
  * The cluster's HA stack: on every node a CRM (one of them elected master through the
  * `ha_manager_lock`) and an LRM, each running a work round every ten lab seconds over the
  * node's own /etc/pve, as pve-ha-crm and pve-ha-lrm do. Locks live in pmxcfs and expire two
- * minutes after their last refresh: the hook the node-loss, fencing and recovery path needs.
+ * minutes after their last refresh: a dead master is replaced once its lock expired, and a
+ * lost node is fenced once the master could take its agent lock. An LRM holding its lock
+ * keeps the node's watchdog fed; cut off from quorum it stops, and the watchdog resets the node.
  */
 export class LabHa {
   readonly roundMs: number;
   readonly lockExpiryMs: number;
+  readonly fenceDelayMs: number;
+  readonly watchdogMs: number;
   private readonly daemons = new Map<string, Daemons>();
-  private readonly locks = new Map<string, { owner: string; renewedAt: number }>();
+  private readonly locks = new Map<string, HaLock>();
   private readonly entries: HaLogEntry[] = [];
+  /** The manager status the last master flushed. */
+  private flushed: ManagerStatus | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
 
@@ -91,6 +123,8 @@ export class LabHa {
   ) {
     this.roundMs = timings.roundMs ?? 10_000;
     this.lockExpiryMs = timings.lockExpiryMs ?? 120_000;
+    this.fenceDelayMs = timings.fenceDelayMs ?? FENCE_DELAY_MS;
+    this.watchdogMs = timings.watchdogMs ?? 60_000;
   }
 
   attach(host: HaHost): void {
@@ -106,6 +140,7 @@ export class LabHa {
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
+    for (const d of this.daemons.values()) clearTimeout(d.watchdog);
   }
 
   // ---- ground truth ---------------------------------------------------------------------------
@@ -123,14 +158,24 @@ export class LabHa {
     return this.daemons.get(node)?.lrm.state;
   }
 
-  /** Every service the master manages, with its CRM state and node. */
+  /** Every service in the manager status the last master flushed (while a new master is awaited, the dead one's). */
   resources(): HaService[] {
-    const master = this.master();
-    const ms = master ? this.daemons.get(master)?.manager?.status : undefined;
+    const ms = this.flushed;
     if (!ms) return [];
     return Object.entries(ms.service_status)
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([sid, sd]) => ({ sid, node: sd.node, state: sd.state, running: sd.running === 1 }));
+      .map(([sid, sd]) => ({ sid, node: sd.node, state: sd.state, running: sd.running === 1, ...(sd.target ? { target: sd.target } : {}) }));
+  }
+
+  /** The master's view of every node: online, unknown, fence... */
+  nodeStates(): Record<string, string> {
+    return { ...this.flushed?.node_status };
+  }
+
+  /** A pmxcfs lock as it stands (expired or not), undefined if never taken. */
+  lock(name: string): HaLock | undefined {
+    const held = this.locks.get(name);
+    return held && { ...held };
   }
 
   /** What the daemons logged (to syslog on a real node), optionally for one node. */
@@ -168,23 +213,55 @@ export class LabHa {
     }
   }
 
+  /**
+   * watchdog-mux: the node is reset when the LRM's watchdog went unfed for the client timeout,
+   * on its own clock, whatever the daemons are doing. A stopped pve-ha-lrm closed its watchdog
+   * on the way out (it only stops once its services are stopped).
+   */
+  private armWatchdog(d: Daemons): void {
+    clearTimeout(d.watchdog);
+    const fed = d.lrm.watchdogFedAt;
+    if (fed === undefined) return;
+    const boot = d.host.bootedAt;
+    d.watchdog = setTimeout(() => {
+      if (!d.host.powered || d.host.bootedAt !== boot || d.host.services.state('pve-ha-lrm') !== 'active') return;
+      const last = d.lrm.watchdogFedAt;
+      if (last === undefined) return;
+      if (this.clock.now() - last < this.watchdogMs) return this.armWatchdog(d);
+      d.lrm.watchdogFedAt = undefined;
+      d.host.watchdogReset();
+    }, Math.max(0, Math.ceil(this.clock.realMs(fed + this.watchdogMs - this.clock.now()))));
+    d.watchdog.unref();
+  }
+
   /** A node that came back starts its daemons from scratch (its locks are whatever pmxcfs kept). */
   private rebooted(d: Daemons): void {
+    clearTimeout(d.watchdog);
     d.boot = d.host.bootedAt;
     d.crm = 'wait_for_quorum';
     d.manager = undefined;
     d.lrm = new Lrm(d.host.name);
   }
 
-  private record(d: Daemons, daemon: 'crm' | 'lrm', level: 'info' | 'err', message: string): void {
+  private record(d: Daemons, daemon: 'crm' | 'lrm', level: HaLogLevel, message: string): void {
     this.entries.push({ at: this.clock.now(), node: d.host.name, daemon, level, message });
   }
 
-  private lock(name: string, node: string): boolean {
-    const now = this.clock.now();
+  /**
+   * Takes or refreshes a pmxcfs lock for the daemon's node: refused without quorum (pmxcfs is
+   * read-only) and while another node holds it unexpired. Taking it anew is logged.
+   */
+  private takeLock(name: string, d: Daemons, daemon: 'crm' | 'lrm', now = this.clock.now()): boolean {
+    const node = d.host.name;
+    if (!this.cluster.cfsQuorate(node)) return false;
     const held = this.locks.get(name);
-    if (held && held.owner !== node && now - held.renewedAt < this.lockExpiryMs) return false;
+    if (held && now - held.renewedAt <= this.lockExpiryMs) {
+      if (held.owner !== node) return false;
+      held.renewedAt = now;
+      return true;
+    }
     this.locks.set(name, { owner: node, renewedAt: now });
+    this.record(d, daemon, 'info', `got lock '${name}'`);
     return true;
   }
 
@@ -197,11 +274,20 @@ export class LabHa {
     d.crm = state;
   }
 
+  /** CRM::can_get_active: quorate, no service of this node waiting to be fenced, and HA configured. */
+  private async canGetActive(d: Daemons): Promise<boolean> {
+    const fs = d.host.fs;
+    if (!this.cluster.cfsQuorate(d.host.name)) return false;
+    const ms = await readManagerStatus(fs);
+    if (Object.values(ms.service_status).some((sd) => sd.node === d.host.name && sd.state === 'fence')) return false;
+    return (await configuredServices(fs)).size > 0;
+  }
+
+  /** PVE::HA::CRM::work: the state change of this round, then the master's work. */
   private async crmRound(d: Daemons): Promise<void> {
-    const name = d.host.name;
-    const quorate = this.cluster.cfsQuorate(name);
     if (d.crm === 'master') {
-      if (!quorate || !this.lock(MANAGER_LOCK, name)) {
+      if (!this.takeLock(MANAGER_LOCK, d, 'crm')) {
+        // It closes its watchdog on the way down: only the LRM's can reset the node.
         this.setCrm(d, 'lost_manager_lock');
         d.manager = undefined;
         this.setCrm(d, 'wait_for_quorum');
@@ -210,15 +296,12 @@ export class LabHa {
       await this.manage(d);
       return;
     }
-    if (!quorate) {
-      if (d.crm !== 'wait_for_quorum') this.setCrm(d, 'wait_for_quorum');
-      return;
-    }
-    const configured = (await configuredServices(d.host.fs)).size > 0;
-    if (configured && this.lock(MANAGER_LOCK, name)) {
-      this.record(d, 'crm', 'info', `got lock '${MANAGER_LOCK}'`);
+    const active = await this.canGetActive(d);
+    if (d.crm === 'slave' && !active) return this.setCrm(d, 'wait_for_quorum');
+    if (!active) return;
+    if (this.takeLock(MANAGER_LOCK, d, 'crm')) {
       this.setCrm(d, 'master');
-      d.manager = new Manager(name, await readManagerStatus(d.host.fs), (level, msg) => this.record(d, 'crm', level, msg));
+      d.manager = new Manager(d.host.name, await readManagerStatus(d.host.fs), (level, msg) => this.record(d, 'crm', level, msg), this.fenceDelayMs);
       await this.manage(d);
     } else if (d.crm !== 'slave') this.setCrm(d, 'slave');
   }
@@ -232,21 +315,38 @@ export class LabHa {
     const nodes = view ? view.nodelist.map((n) => ({ name: n.name, online: members.has(n.name) })) : [{ name, online: true }];
     const lrmResults: Record<string, LrmResult> = {};
     for (const n of nodes) Object.assign(lrmResults, (await readLrmStatus(fs, n.name))?.results ?? {});
-    const services = await configuredServices(fs);
     const stops: [string, string][] = [];
-    const ms = manager.manage(
-      { now: this.clock.now(), nodes, services, lrmResults, commands: await takeCrmCommands(fs) },
-      { setRequestedState: (sid, state) => stops.push([sid, state]) },
-    );
-    if (stops.length) {
-      const cfg = await readResources(fs);
-      for (const [sid, state] of stops) {
-        const s = cfg.sections.find((x) => `${x.type}:${x.id}` === sid);
-        if (s) s.props['state'] = state;
+    try {
+      const ms = await manager.manage(
+        { now: this.clock.now(), nodes, services: await configuredServices(fs), lrmResults, commands: await takeCrmCommands(fs), groups: await readGroups(fs), rules: await readRules(fs) },
+        {
+          setRequestedState: (sid, state) => stops.push([sid, state]),
+          takeAgentLock: (node) => this.takeLock(`ha_agent_${node}_lock`, d, 'crm'),
+          stealService: (sid, from, to) => this.stealService(fs, sid, from, to),
+        },
+      );
+      if (stops.length) {
+        const cfg = await readResources(fs);
+        for (const [sid, state] of stops) {
+          const s = cfg.sections.find((x) => `${x.type}:${x.id}` === sid);
+          if (s) s.props['state'] = state;
+        }
+        await writeResources(fs, cfg.sections);
       }
-      await writeResources(fs, cfg.sections);
+      await writeManagerStatus(fs, ms);
+      this.flushed = structuredClone(ms);
+    } catch (err) {
+      this.record(d, 'crm', 'err', `got unexpected error - ${err instanceof Error ? err.message : String(err)}`);
     }
-    await writeManagerStatus(fs, ms);
+  }
+
+  /** PVE::HA::Env::PVE2::steal_service: the master renames the guest's config into the new node's directory. */
+  private async stealService(fs: LabFs, sid: string, from: string, to: string): Promise<void> {
+    const [src, dest] = [guestConfig(from, sid), guestConfig(to, sid)];
+    if (src === dest) return;
+    await fs.mv(src, dest).catch((err: { code?: string }) => {
+      throw new Error(`rename '${src}' to '${dest}' failed - ${err.code === 'ENOENT' ? 'No such file or directory' : 'Permission denied'}`);
+    });
   }
 
   private async lrmRound(d: Daemons): Promise<void> {
@@ -254,33 +354,42 @@ export class LabHa {
     const fs = d.host.fs;
     // Nobody reads LRM states before HA is configured: the twin keeps pmxcfs quiet until then.
     if (!(await fs.exists(MANAGER_STATUS)) && (await readResources(fs)).sections.length === 0) return;
-    const ms: ManagerStatus = await readManagerStatus(fs);
     const agentLock = `ha_agent_${name}_lock`;
-    const status = d.lrm.round({
-      now: this.clock.now(),
+    const ms = await readManagerStatus(fs);
+    // The watchdog is fed at the refresh of the lock: one instant for both.
+    const now = this.clock.now();
+    const status = await d.lrm.round({
+      now,
       quorate: this.cluster.cfsQuorate(name),
       ms,
-      lock: () => this.lock(agentLock, name),
+      lock: () => this.takeLock(agentLock, d, 'lrm', now),
       releaseLock: () => this.release(agentLock, name),
-      startGuest: (vmid) => this.startGuest(d, vmid),
-      stopGuest: (vmid) => this.stopGuest(d, vmid),
-      log: (msg) => this.record(d, 'lrm', 'info', msg),
+      guests: this.guests(d),
+      log: (level, msg) => this.record(d, 'lrm', level, msg),
     });
+    this.armWatchdog(d);
     await writeLrmStatus(fs, name, status);
   }
 
-  private startGuest(d: Daemons, vmid: number): number {
-    if (d.host.vms.running(vmid)) return EXIT.SUCCESS;
-    this.record(d, 'lrm', 'info', `starting service vm:${vmid}`);
-    d.host.vms.start(vmid);
-    return EXIT.SUCCESS;
-  }
-
-  private stopGuest(d: Daemons, vmid: number): number {
-    if (!d.host.vms.running(vmid)) return EXIT.SUCCESS;
-    this.record(d, 'lrm', 'info', `stopping service vm:${vmid}`);
-    d.host.vms.stop(vmid);
-    this.record(d, 'lrm', 'info', `service status vm:${vmid} stopped`);
-    return EXIT.SUCCESS;
+  /** The node's QEMU processes; a migration renames the config into the target's directory and moves the process. */
+  private guests(d: Daemons): LrmGuests {
+    const vms = d.host.vms;
+    return {
+      running: (vmid) => vms.running(vmid) !== undefined,
+      start: (vmid) => void vms.start(vmid),
+      stop: (vmid) => vms.stop(vmid),
+      migrate: async (sid, target, online) => {
+        const vmid = Number(sid.split(':')[1]);
+        const moved = await d.host.fs.mv(guestConfig(d.host.name, sid), guestConfig(target, sid)).then(
+          () => true,
+          () => false,
+        );
+        if (!moved) return false;
+        vms.stop(vmid);
+        const dest = this.daemons.get(target)?.host;
+        if (online && dest?.powered) dest.vms.start(vmid);
+        return true;
+      },
+    };
   }
 }

@@ -36,7 +36,6 @@ export function verboseState(ss: ServiceStatus | undefined, sc: ServiceConfig | 
   if (!sc.node) return 'not found';
   if (!ss) return 'queued';
   const cur = ss.state;
-  if (cur === 'fence' || cur === 'recovery') return cur;
   if (cur === 'stopped') return req === 'started' ? 'starting' : req === 'disabled' ? 'disabled' : cur;
   if (cur === 'started') return !ss.running ? 'starting' : req === 'stopped' || req === 'disabled' ? 'stopping' : cur;
   if (cur === 'error' && req === 'disabled') return 'clearing error flag';
@@ -87,7 +86,8 @@ export async function haStatusRows(node: StatusNode): Promise<StatusRow[]> {
     if (where !== undefined) row.node = where;
     if (sd) row.crm_state = sd.state;
     row.state = verboseState(sd, cd);
-    row.status = `${sid} (${where ?? ''}, ${row.state})`;
+    // PVE prints `---` for a service it cannot place (a config tinkered with by hand).
+    row.status = `${sid} (${where ?? '---'}, ${row.state})`;
     if (cd) {
       row.request_state = cd.state;
       const values: Record<string, string | number | undefined> = { group: cd.group, max_restart: cd.maxRestart, max_relocate: cd.maxRelocate, failback: cd.failback ? 1 : 0, comment: cd.comment };

@@ -8,7 +8,7 @@ import { parseHaResourcesCfg } from '../../activities/parsers/haResourcesCfg';
 import { parseHaRulesCfg } from '../../activities/parsers/haRulesCfg';
 import { parseHaStatusJson } from '../../activities/parsers/haStatusJson';
 import { parseQmList } from '../../activities/parsers/qmList';
-import { serviceConfig, type LrmResult } from '../../lab/ha/haConfig';
+import { serviceConfig, type LrmResult, type ManagerStatus } from '../../lab/ha/haConfig';
 import { Lrm } from '../../lab/ha/lrm';
 import { Manager } from '../../lab/ha/manager';
 import { verboseState } from '../../lab/ha/status';
@@ -218,16 +218,25 @@ describe('HA on a PVE 9 cluster: groups have become rules', { concurrency: 1 }, 
   });
 });
 
+/** What a unit-level Manager round may do: nothing outside it. */
+const effects = { setRequestedState: () => undefined, takeAgentLock: () => true, stealService: async () => undefined };
+
+/** An LRM round over fake guests: `started` records what the LRM started. */
+function lrmRound(lrm: Lrm, now: number, ms: ManagerStatus, started: number[] = []) {
+  const guests = { running: (id: number) => started.includes(id), start: (id: number) => void started.push(id), stop: () => undefined, migrate: async () => true };
+  return lrm.round({ now, quorate: true, ms, lock: () => true, releaseLock: () => undefined, guests, log: () => undefined });
+}
+
 describe('the CRM and LRM state machines, round by round', () => {
-  test('a service added started: queued, request_start → started (starting), then started once the LRM reports', () => {
+  test('a service added started: queued, request_start → started (starting), then started once the LRM reports', async () => {
     const log: string[] = [];
     const manager = new Manager('pve1', { node_status: {}, service_status: {} }, (_level, msg) => log.push(msg));
     const cd = serviceConfig({ type: 'vm', id: '100', props: { state: 'started' } }, 'pve2');
     const services = new Map([['vm:100', cd]]);
     const nodes = ['pve1', 'pve2'].map((name) => ({ name, online: true }));
     assert.equal(verboseState(undefined, cd), 'queued');
-    const round = (now: number, lrmResults: Record<string, LrmResult> = {}) => manager.manage({ now, nodes, services, lrmResults, commands: [] }, { setRequestedState: () => undefined });
-    let ms = round(20_000);
+    const round = (now: number, lrmResults: Record<string, LrmResult> = {}) => manager.manage({ now, nodes, services, lrmResults, commands: [] }, effects);
+    let ms = structuredClone(await round(20_000));
     const sd = ms.service_status['vm:100'];
     assert.deepEqual([sd?.node, sd?.state, sd?.running], ['pve2', 'started', undefined]);
     assert.equal(verboseState(sd, cd), 'starting');
@@ -238,27 +247,24 @@ describe('the CRM and LRM state machines, round by round', () => {
       "service 'vm:100': state changed from 'request_start' to 'started'  (node = pve2)",
     ]);
     const started: number[] = [];
-    const lrm = new Lrm('pve2');
-    const lrmRound = (now: number) =>
-      lrm.round({ now, quorate: true, ms, lock: () => true, releaseLock: () => undefined, startGuest: (id) => (started.push(id), 0), stopGuest: () => 0, log: () => undefined });
-    const status = lrmRound(21_000);
+    const status = await lrmRound(new Lrm('pve2'), 21_000, ms, started);
     assert.deepEqual([status.state, started, Object.values(status.results)], ['active', [100], [{ sid: 'vm:100', exit_code: 0, state: 'started' }]]);
-    ms = round(30_000, status.results);
+    ms = await round(30_000, status.results);
     assert.deepEqual([ms.service_status['vm:100']?.state, ms.service_status['vm:100']?.running, verboseState(ms.service_status['vm:100'], cd)], ['started', 1, 'started']);
-    assert.equal(new Lrm('pve1').round({ now: 31_000, quorate: true, ms, lock: () => true, releaseLock: () => undefined, startGuest: () => 0, stopGuest: () => 0, log: () => undefined }).state, 'wait_for_agent_lock', 'an LRM without services stays idle');
+    assert.equal((await lrmRound(new Lrm('pve1'), 31_000, ms)).state, 'wait_for_agent_lock', 'an LRM without services stays idle');
   });
 
-  test('requested stopped: request_stop, the LRM stops it, then stopped; started again from stopped', () => {
+  test('requested stopped: request_stop, the LRM stops it, then stopped; started again from stopped', async () => {
     const manager = new Manager('pve1', { node_status: {}, service_status: {} }, () => undefined);
     const services = new Map([['vm:100', serviceConfig({ type: 'vm', id: '100', props: { state: 'stopped' } }, 'pve1')]]);
     const nodes = [{ name: 'pve1', online: true }];
-    const round = (lrmResults: Record<string, LrmResult> = {}) => manager.manage({ now: 0, nodes, services, lrmResults, commands: [] }, { setRequestedState: () => undefined });
-    let ms = round();
+    const round = (lrmResults: Record<string, LrmResult> = {}) => manager.manage({ now: 0, nodes, services, lrmResults, commands: [] }, effects);
+    let ms = await round();
     assert.equal(ms.service_status['vm:100']?.state, 'request_stop');
     const uid = ms.service_status['vm:100']?.uid as string;
-    ms = round({ [uid]: { sid: 'vm:100', exit_code: 0, state: 'stopped' } });
+    ms = await round({ [uid]: { sid: 'vm:100', exit_code: 0, state: 'stopped' } });
     assert.equal(ms.service_status['vm:100']?.state, 'stopped');
     services.set('vm:100', serviceConfig({ type: 'vm', id: '100', props: { state: 'started' } }, 'pve1'));
-    assert.equal(round().service_status['vm:100']?.state, 'started');
+    assert.equal((await round()).service_status['vm:100']?.state, 'started');
   });
 });
