@@ -2,6 +2,8 @@ import { InMemoryFs, type IFileSystem } from 'just-bash';
 import type { LabClock } from './clock';
 import type { RunOutcome, RunRequest } from './commandRunner';
 import type { LabFs } from './fs/labFs';
+import { corosyncStartLines, corosyncStopLines, pmxcfsQuorumLine, quorumFlipLines, ringChangeLog, type PeerRun } from './journal/corosyncLog';
+import type { NodeJournal } from './journal/journal';
 import { AUTHKEY, COROSYNC_CONF, readConf, type CorosyncConf, type CorosyncView, type MemberInfo } from './pve/corosync';
 import { applyOp, PmxcfsMount, ReplicatedDb, seedDatabase, type DbOp, type PmxcfsBacking, type PmxcfsNode } from './pve/pmxcfs';
 import type { PveRelease } from './pve/releases';
@@ -26,6 +28,8 @@ export interface ClusterHost {
   /** What a TCP connection to port 22 meets: sshd, a closed port, or a host that no longer answers. */
   sshState(): 'listening' | 'closed' | 'silent';
   run(req: RunRequest): Promise<RunOutcome>;
+  /** The node's journal, where its corosync and pmxcfs log (and journalctl reads). */
+  readonly journal: NodeJournal;
 }
 
 export interface ClusterTimings {
@@ -87,6 +91,8 @@ class NodeState {
   ringId = '';
   /** The write (of its copy of the database) up to which pmxcfs looked for a new corosync.conf. */
   confChecked = -1;
+  /** Quorum as corosync and pmxcfs last announced it in the journal. */
+  quorateLogged = false;
 
   constructor(
     readonly spec: PmxcfsNode,
@@ -121,6 +127,7 @@ export class LabCluster {
   private readonly rootKeys = new RootKeyPool();
   private ticking: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  private readonly wakes = new Set<NodeJS.Timeout>();
 
   constructor(
     /** The name the demo inventory gives the cluster (pvecm create NAME). */
@@ -169,6 +176,18 @@ export class LabCluster {
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
+    for (const t of this.wakes) clearTimeout(t);
+    this.wakes.clear();
+  }
+
+  /** A pass right when a membership change is due, so the journal sees it then rather than at the next periodic pass. */
+  private wakeAt(labMs: number): void {
+    const t = setTimeout(() => {
+      this.wakes.delete(t);
+      void this.tick().catch(() => undefined);
+    }, Math.max(0, Math.ceil(this.clock.realMs(labMs - this.clock.now()))));
+    t.unref();
+    this.wakes.add(t);
   }
 
   host(name: string): ClusterHost | undefined {
@@ -266,6 +285,9 @@ export class LabCluster {
     if (authkey === undefined && conf.totem['secauth'] !== 'off') throw new UnitFailure(`Could not open ${AUTHKEY}: No such file or directory`);
     const now = this.clock.now();
     s.corosync = { running: true, startedAt: now, graceful: true, conf, authkey, nodeid: local.nodeid, expected: expectedOf(conf) };
+    s.quorateLogged = false;
+    for (const line of corosyncStartLines(corosyncVersion(host.release))) host.journal.log('corosync', line, { at: now, priority: 5 });
+    this.wakeAt(now + this.joinMs);
     await host.fs.mkdir('/var/lib/corosync', { recursive: true });
     await host.fs.writeFile(`/var/lib/corosync/ringid_${local.nodeid}`, `${this.ringSeq}\n`);
     host.services.set('corosync', 'active');
@@ -282,7 +304,10 @@ export class LabCluster {
       s.corosync.lostAt = this.clock.now();
       s.corosync.graceful = opts.graceful ?? true;
       s.corosync.expected = 0;
+      if (s.corosync.graceful) for (const line of corosyncStopLines()) s.host?.journal.log('corosync', line, { priority: 5 });
+      this.wakeAt(s.corosync.lostAt);
     }
+    s.quorateLogged = false;
     s.host?.services.set('corosync', opts.failed ? 'failed' : 'inactive');
     await this.detach(s);
   }
@@ -331,6 +356,7 @@ export class LabCluster {
     const dbConf = await s.db.readFile('/corosync.conf').catch(() => undefined);
     const mode: PmxcfsMode = opts.local ? 'local' : localConf !== undefined || dbConf !== undefined ? 'cluster' : 'standalone';
     s.pmxcfs = { ...s.pmxcfs, mode, manual: !!opts.manual, startedAt: this.clock.now(), clinfo: undefined, seen: new Set([name]), membersVersion: 0, membersSig: '' };
+    host.journal.log('pmxcfs', `[main] notice: resolved node name '${name}' to '${host.address}' for default node IP address`, { priority: 5 });
     if (mode === 'cluster') await this.syncLocalConf(s, dbConf, localConf);
     await this.tick();
   }
@@ -371,7 +397,9 @@ export class LabCluster {
       s.corosync.running = false;
       s.corosync.lostAt = this.clock.now();
       s.corosync.graceful = false;
+      if (s.corosync.conf) this.wakeAt(s.corosync.lostAt + this.detectMs(s.corosync.conf));
     }
+    s.quorateLogged = false;
     await this.detach(s);
     s.pmxcfs.mode = 'off';
     s.pmxcfs.manual = false;
@@ -439,10 +467,14 @@ export class LabCluster {
     return conf.nodes.find((n) => Object.values(n.links).some((a) => local.has(a)));
   }
 
+  /** corosync's effective token timeout: token plus token_coefficient (650 ms) per node past two. */
+  private tokenTimeout(conf: CorosyncConf): number {
+    return this.tokenMs + 650 * Math.max(0, conf.nodes.length - 2);
+  }
+
   private detectMs(conf: CorosyncConf): number {
-    const token = this.tokenMs + 650 * Math.max(0, conf.nodes.length - 2);
     // The token is lost, then consensus (1.2 × token) passes before a new ring forms.
-    return token * 2.2;
+    return this.tokenTimeout(conf) * 2.2;
   }
 
   /** Whether corosync on x has y in its ring at `now`. */
@@ -538,12 +570,14 @@ export class LabCluster {
     const states = [...this.nodes.values()].filter((s) => s.host);
     // Rings and their ids; votequorum raises a node's expected votes to the votes present.
     const assigned = new Map<string, string>();
+    const changed: [NodeState, string][] = [];
     for (const s of states) {
       const ring = this.ring(s, now);
       const total = ring.reduce((sum, m) => sum + m.votes, 0);
       if (s.corosync.running && total > s.corosync.expected) s.corosync.expected = total;
       const sig = ring.map((m) => m.nodeid).join(',');
       if (sig === s.ringSig) continue;
+      changed.push([s, s.ringSig]);
       s.ringSig = sig;
       if (!ring.length) continue;
       const key = `${this.identity(s)}\0${sig}`;
@@ -554,6 +588,8 @@ export class LabCluster {
       }
       s.ringId = id;
     }
+    for (const [s, before] of changed) this.logRingChange(s, before, now);
+    for (const s of states) this.logQuorumFlip(s, now);
     // pmxcfs joins its cluster's database once corosync has it in a ring with a member.
     for (const s of states) {
       const attach = s.pmxcfs.mode === 'cluster' && s.corosync.running && !!s.host?.powered;
@@ -587,6 +623,53 @@ export class LabCluster {
       const localConf = await s.host.fs.readFile(COROSYNC_CONF).catch(() => undefined);
       if (localConf !== dbConf) await this.syncLocalConf(s, dbConf, localConf);
     }
+  }
+
+  /** The journal lines of the node's corosync (and pmxcfs) for its ring changing from `before` (node ids, comma-separated). */
+  private logRingChange(s: NodeState, before: string, now: number): void {
+    const host = s.host;
+    const conf = s.corosync.conf;
+    if (!host?.powered || !s.corosync.running || !conf || !s.ringSig) return;
+    const ring = this.ring(s, now);
+    const peers = new Map<number, PeerRun>();
+    for (const n of nodelist(conf)) {
+      const c = this.nodes.get(n.name)?.corosync;
+      if (c) peers.set(n.nodeid, { startedAt: c.startedAt, running: c.running, lostAt: c.lostAt, graceful: c.graceful });
+    }
+    const quorate = this.votequorum(s, now).quorate;
+    // A peer that vanished is in pmxcfs's group for as long as it is in corosync's ring.
+    const pmxcfsUp = (name: string) => {
+      const peer = this.nodes.get(name);
+      return peer?.pmxcfs.mode === 'cluster' || peer?.host?.powered === false;
+    };
+    const lines = ringChangeLog({
+      now,
+      ringId: s.ringId,
+      self: s.corosync.nodeid ?? 0,
+      before: before ? before.split(',').map(Number) : [],
+      after: ring.map((m) => m.nodeid),
+      peers,
+      tokenMs: this.tokenTimeout(conf),
+      joinMs: this.joinMs,
+      quorateBefore: s.quorateLogged,
+      quorate,
+      pmxcfs: s.pmxcfs.mode === 'cluster'
+        ? ring.filter((m) => pmxcfsUp(m.name)).map((m) => ({ nodeid: m.nodeid, pid: this.nodes.get(m.name)?.host?.journal.pid('pmxcfs') ?? 0 }))
+        : undefined,
+    });
+    s.quorateLogged = quorate;
+    for (const line of lines) host.journal.log(line.ident, line.message, { at: line.at, priority: line.priority });
+  }
+
+  /** votequorum changing its verdict without a membership change (`pvecm expected`). */
+  private logQuorumFlip(s: NodeState, now: number): void {
+    const host = s.host;
+    if (!host?.powered || !s.corosync.running || !s.ringSig) return;
+    const quorate = this.votequorum(s, now).quorate;
+    if (quorate === s.quorateLogged) return;
+    s.quorateLogged = quorate;
+    for (const line of quorumFlipLines(quorate, s.ringSig.split(',').map(Number))) host.journal.log('corosync', line, { priority: 5 });
+    if (s.pmxcfs.mode === 'cluster') host.journal.log('pmxcfs', pmxcfsQuorumLine(quorate), { priority: 5 });
   }
 
   private writableNow(s: NodeState): boolean | undefined {
@@ -691,6 +774,11 @@ export async function listGuests(fs: IFileSystem): Promise<GuestInfo[]> {
     }
   }
   return out.sort((a, b) => a.vmid - b.vmid);
+}
+
+/** The corosync version the node's packages ship (`corosync: 3.1.9-pve1`). */
+function corosyncVersion(release: PveRelease): string {
+  return /^corosync: ([^-\s]+)/m.exec(release.packages)?.[1] ?? '3';
 }
 
 function nodelist(conf: CorosyncConf): MemberInfo[] {

@@ -5,7 +5,9 @@ import { LabClock } from './clock';
 import { CommandLog } from './commandLog';
 import { LabCluster, type ClusterTimings } from './cluster';
 import { FaultInjector } from './faults';
-import { LabHa, type HaTimings } from './ha/labHa';
+import { LabHa, type HaLogEntry, type HaTimings } from './ha/labHa';
+import type { JournalEntry, SyslogLine } from './journal/journal';
+import { PowerLog, type PowerLogEntry } from './journal/powerLog';
 import { LabNetwork } from './net/labNetwork';
 import { LabNode, type SimNode } from './node';
 import type { DiskOverrides } from './storage/disks';
@@ -19,6 +21,8 @@ export type { ClusterTimings, QuorumInfo, PmxcfsMode } from './cluster';
 export type { HaTimings, HaService, HaLogEntry, CrmState } from './ha/labHa';
 export type { DiskOverride, DiskOverrides } from './storage/disks';
 export type { LogicalVolume, NodeStorage } from './storage/nodeStorage';
+export type { JournalEntry } from './journal/journal';
+export type { PowerEvent, PowerLogEntry } from './journal/powerLog';
 
 export interface LabOptions {
   /** Default 3. */
@@ -48,6 +52,8 @@ export interface LabOptions {
   ceph?: Partial<CephTimings>;
   /** md resync/recovery speed in KiB/s of lab time (default 175000, an HDD's rate: a 4 TB RAID5 builds in about 6 h). */
   mdSyncSpeedKiBs?: number;
+  /** Lab ms from a reset or a panic's reboot to the node answering again (POST and boot); default 90000. */
+  bootMs?: number;
 }
 
 /** The DNS domain of every lab node (`pve1.lab.internal`). */
@@ -71,6 +77,7 @@ export class Lab {
     readonly network: LabNetwork,
     /** The HA stack: ground truth (`master()`, `resources()`, `log()`). */
     readonly ha: LabHa,
+    private readonly power: PowerLog,
   ) {}
 
   get nodes(): SimNode[] {
@@ -91,7 +98,10 @@ export class Lab {
     const ceph = new CephCluster(clock, opts.ceph);
     const network = new LabNetwork();
     const ha = new LabHa(clock, cluster, opts.ha);
-    const lab = new Lab(clock, log, faults, cluster, members, ceph, network, ha);
+    const power = new PowerLog(() => clock.now());
+    const bootMs = opts.bootMs ?? 90_000;
+    if (!(bootMs >= 0) || !Number.isFinite(bootMs)) throw new RangeError(`bootMs must be a non-negative number of lab ms, got ${bootMs}`);
+    const lab = new Lab(clock, log, faults, cluster, members, ceph, network, ha, power);
     try {
       for (let i = 0; i < count; i++) {
         const name = `${opts.namePrefix ?? 'pve'}${i + 1}`;
@@ -108,7 +118,7 @@ export class Lab {
             disks: opts.disks?.[name],
             mdSyncSpeedKiBs: opts.mdSyncSpeedKiBs,
           },
-          { clock, log, faults, cluster, ceph, network, etcPve: await cluster.etcPve({ name, fqdn }) },
+          { clock, log, faults, cluster, ceph, network, power, bootMs, syslog: () => ha.log(name).map(haSyslog), etcPve: await cluster.etcPve({ name, fqdn }) },
         );
         cluster.attachHost(node);
         ha.attach(node);
@@ -124,6 +134,20 @@ export class Lab {
   }
 
   node(name: string): SimNode {
+    return this.member(name);
+  }
+
+  /** Every power event of every node (crash, panic-reboot, watchdog-reset, power-off, power-on), oldest first. */
+  powerLog(): PowerLogEntry[] {
+    return this.power.entries();
+  }
+
+  /** The node's journal as `journalctl` reads it (HA daemons' lines included), oldest first. */
+  journal(node: string): JournalEntry[] {
+    return this.member(node).journal.entries();
+  }
+
+  private member(name: string): LabNode {
     const node = this.members.find((n) => n.name === name);
     if (!node) throw new Error(`no node ${name} in this lab (${this.members.map((n) => n.name).join(', ')})`);
     return node;
@@ -141,4 +165,11 @@ export class Lab {
     this.ceph.stop();
     await Promise.all(this.members.map((n) => n.shutdown()));
   }
+}
+
+const SYSLOG_LEVEL: Record<string, number> = { err: 3, warning: 4, notice: 5, info: 6 };
+
+/** pve-ha-crm and pve-ha-lrm log through syslog. */
+function haSyslog(e: HaLogEntry): SyslogLine {
+  return { at: e.at, ident: e.daemon === 'crm' ? 'pve-ha-crm' : 'pve-ha-lrm', message: e.message, priority: SYSLOG_LEVEL[e.level] ?? 6 };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IFileSystem } from 'just-bash';
 import type { LabClock } from './clock';
 import type { CephCluster } from './ceph/cluster';
@@ -6,7 +7,12 @@ import type { CommandLog } from './commandLog';
 import { CommandRunner, type RunOutcome, type RunRequest } from './commandRunner';
 import type { NodeContext } from './commands/types';
 import type { FaultInjector } from './faults';
+import { fsError } from './fs/errors';
 import type { LabFs } from './fs/labFs';
+import { logClusterStackUp, logKernelBoot } from './journal/bootLog';
+import { NodeJournal, type SyslogLine } from './journal/journal';
+import type { PowerLog } from './journal/powerLog';
+import { COROSYNC_CONF } from './pve/corosync';
 import { pveRelease, type PveRelease } from './pve/releases';
 import { Services } from './services';
 import { BUILTINS } from './shell/builtins';
@@ -56,6 +62,8 @@ export interface SimNode {
   readonly vms: NodeVms;
   powerOff(opts?: PowerOffOptions): Promise<void>;
   powerOn(): Promise<void>;
+  /** A hardware watchdog reset: down at once and silently, up again after the lab's boot time. */
+  watchdogReset(): void;
   /** Runs a command line as root in the node's shell, logged with via 'internal'. */
   exec(command: string): Promise<ExecOutput>;
 }
@@ -84,6 +92,12 @@ export interface NodeDeps {
   ceph: CephCluster;
   /** The lab's switches, which the node's NICs are cabled to. */
   network: LabNetwork;
+  /** Where the node's power events are recorded. */
+  power: PowerLog;
+  /** Lab ms from a reset (or a panic's reboot) to the node being up again. */
+  bootMs: number;
+  /** Lines of the node's daemons the lab records elsewhere (the HA stack's), for its journal. */
+  syslog?: () => SyslogLine[];
 }
 
 /**
@@ -105,6 +119,8 @@ export class LabNode implements SimNode, SshdNode, NodeContext, ClusterHost {
   readonly net: NodeNetwork;
   readonly vms: NodeVms;
   bootedAt = 0;
+  /** The node's persistent journal. */
+  readonly journal: NodeJournal;
   private readonly hostKey: HostKey;
   private readonly faults: FaultInjector;
   private readonly sshd: NodeSshd;
@@ -112,6 +128,16 @@ export class LabNode implements SimNode, SshdNode, NodeContext, ClusterHost {
   private boot = new AbortController();
   private sshdChange: Promise<void> = Promise.resolve();
   private on = false;
+  /** Down but not powered off: crashed, hung, or waiting to reboot. */
+  private hung = false;
+  /** A reboot the machine will do by itself (after a panic or a watchdog reset). */
+  private pendingBoot: AbortController | undefined;
+  private readonly power: PowerLog;
+  private readonly bootMs: number;
+  /** /proc/sys/kernel/panic: seconds a panicked kernel waits before rebooting; 0 waits forever. */
+  private kernelPanic = 0;
+  /** /proc/sys/kernel/random/boot_id. */
+  private bootId = '';
 
   private constructor(
     spec: NodeSpec,
@@ -134,6 +160,9 @@ export class LabNode implements SimNode, SshdNode, NodeContext, ClusterHost {
     this.services = new Services(() => deps.clock.now());
     this.hostKey = spec.hostKey;
     this.faults = deps.faults;
+    this.power = deps.power;
+    this.bootMs = deps.bootMs;
+    this.journal = new NodeJournal(spec.name, () => deps.clock.now(), deps.syslog);
     this.sshd = new NodeSshd(this, { host: this.host, port: spec.port, hostKey: spec.hostKey.private, ident: this.release.sshIdent });
     const record = (p: { command: string; started: number; exitCode: number | null }) =>
       deps.log.record({ node: spec.name, at: p.started, command: p.command, exitCode: p.exitCode, durationMs: deps.clock.now() - p.started, user: 'root', via: 'program' });
@@ -161,6 +190,10 @@ export class LabNode implements SimNode, SshdNode, NodeContext, ClusterHost {
         commands: SHELL_COMMANDS,
         builtins: BUILTINS,
         sysrq: (key) => node?.sysrq(key),
+        procSys: {
+          'kernel/panic': { read: () => `${node?.kernelPanic ?? 0}\n`, write: (data) => node?.setKernelPanic(data) },
+          'kernel/random/boot_id': { read: () => `${node?.bootId ?? ''}\n` },
+        },
         storage: storageRootFs(storage, () => deps.clock.date(), release.kernel),
       },
     );
@@ -220,30 +253,33 @@ export class LabNode implements SimNode, SshdNode, NodeContext, ClusterHost {
     return { stdout: stdoutKind === 'bytes' ? Buffer.from(stdout, 'latin1').toString('utf8') : stdout, stderr, exitCode };
   }
 
+  /** The lab's power button: boots the node now (whatever it was doing, down or waiting to reboot). */
   async powerOn(): Promise<void> {
+    this.cancelReboot();
     if (this.on) return;
-    this.services.boot();
-    this.boot = new AbortController();
-    this.sshd.wake();
-    this.on = true;
-    this.bootedAt = this.clock.now();
-    await this.net.boot(this.fs);
-    this.storage.booted(await this.fs.readFile('/etc/mdadm/mdadm.conf').catch(() => ''));
-    await this.cluster.booted(this.name);
-    await this.ceph.booted(this.name);
-    // sshd refuses to start on a configuration it cannot parse, leaving the port closed.
-    if ((await readSshdConfig(this.fs)).valid) await this.sshd.listen();
-    else this.services.set('ssh', 'failed');
+    await this.start();
   }
 
   async powerOff(opts: PowerOffOptions = {}): Promise<void> {
-    if (!this.on) return;
+    this.cancelReboot();
+    if (!this.on) {
+      if (!this.hung || opts.silent) return;
+      // Cutting the power of a hung machine: its port now refuses, as any powered-off node's.
+      this.hung = false;
+      this.power.record(this.name, 'power-off');
+      this.sshd.wake();
+      await this.sshd.stopListening();
+      return;
+    }
+    this.power.record(this.name, 'power-off');
+    this.journal.halt();
     this.on = false;
     this.storage.powerLost();
     await this.cluster.powerLost(this.name);
     await this.ceph.powerLost(this.name);
     if (opts.silent) {
       // Frozen before anything running can answer: a hung host sends nothing more.
+      this.hung = true;
       const listening = this.sshd.silence();
       this.boot.abort(new Error(`${this.name} stopped responding`));
       await listening;
@@ -254,16 +290,96 @@ export class LabNode implements SimNode, SshdNode, NodeContext, ClusterHost {
     }
   }
 
+  /** The watchdog fired: the machine resets at once, silently, and is up again after the boot time. */
+  watchdogReset(): void {
+    if (this.crash('watchdog-reset')) this.rebootAfter(0);
+  }
+
   /** Lab shutdown: the port is released whatever state the node is in. */
   async shutdown(): Promise<void> {
+    this.cancelReboot();
     this.on = false;
     this.boot.abort(new Error('lab stopped'));
     this.sshd.wake();
     await this.sshd.stopListening();
   }
 
-  /** Magic SysRq: `c` crashes the kernel at once (the write never returns); a crashed server just stops answering. */
+  /** Boot: a new boot id, kernel parameters back to their defaults, services started, sshd listening. */
+  private async start(): Promise<void> {
+    this.services.boot();
+    this.boot = new AbortController();
+    this.sshd.wake();
+    this.on = true;
+    this.hung = false;
+    this.bootedAt = this.clock.now();
+    this.kernelPanic = 0;
+    this.bootId = randomUUID();
+    this.journal.boot(this.bootId);
+    const corosyncConfigured = await this.fs.exists(COROSYNC_CONF);
+    logKernelBoot(this.journal, this.release, corosyncConfigured);
+    await this.net.boot(this.fs);
+    this.storage.booted(await this.fs.readFile('/etc/mdadm/mdadm.conf').catch(() => ''));
+    await this.cluster.booted(this.name);
+    logClusterStackUp(this.journal, (unit) => this.services.state(unit), corosyncConfigured);
+    await this.ceph.booted(this.name);
+    // sshd refuses to start on a configuration it cannot parse, leaving the port closed.
+    if ((await readSshdConfig(this.fs)).valid) await this.sshd.listen();
+    else this.services.set('ssh', 'failed');
+    this.power.record(this.name, 'power-on');
+  }
+
+  /**
+   * The kernel stops dead: nothing more is sent, the port keeps accepting TCP and never answers,
+   * whatever runs is gone, and what the kernel prints never reaches the journal.
+   */
+  private crash(event: 'crash' | 'watchdog-reset'): boolean {
+    if (!this.on) return false;
+    this.power.record(this.name, event);
+    this.journal.halt();
+    this.on = false;
+    this.hung = true;
+    const listening = this.sshd.silence();
+    this.boot.abort(new Error(`${this.name} stopped responding`));
+    this.storage.powerLost();
+    void (async () => {
+      await this.cluster.powerLost(this.name);
+      await this.ceph.powerLost(this.name);
+      await listening;
+    })().catch(() => undefined);
+    return true;
+  }
+
+  /** The machine restarts by itself after `waitMs` ('panic-reboot' then, for a panic) and is up `bootMs` later. */
+  private rebootAfter(waitMs: number, event?: 'panic-reboot'): void {
+    const pending = new AbortController();
+    this.pendingBoot = pending;
+    void (async () => {
+      await this.clock.sleep(waitMs, pending.signal);
+      if (event) this.power.record(this.name, event);
+      await this.clock.sleep(this.bootMs, pending.signal);
+      this.pendingBoot = undefined;
+      await this.start();
+    })().catch(() => undefined);
+  }
+
+  private cancelReboot(): void {
+    this.pendingBoot?.abort(new Error('power changed'));
+    this.pendingBoot = undefined;
+  }
+
+  /** Magic SysRq `c`: the kernel crashes at once (the write never returns); with kernel.panic set it reboots that many seconds later. */
   private sysrq(key: string): void {
-    if (key === 'c') void this.powerOff({ silent: true });
+    if (key !== 'c') return;
+    const panic = this.kernelPanic;
+    // A negative kernel.panic reboots immediately.
+    if (this.crash('crash') && panic !== 0) this.rebootAfter(Math.max(0, panic) * 1000, 'panic-reboot');
+  }
+
+  /** proc_dointvec: one decimal integer (surrounding whitespace allowed), else EINVAL. */
+  private setKernelPanic(data: string): void {
+    const m = /^\s*([-+]?\d+)\s*$/.exec(data);
+    const value = m ? Number(m[1]) : NaN;
+    if (!Number.isSafeInteger(value) || value > 2 ** 31 - 1 || value < -(2 ** 31)) throw fsError('EINVAL', 'write', '/proc/sys/kernel/panic');
+    this.kernelPanic = value;
   }
 }

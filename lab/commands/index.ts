@@ -4,6 +4,7 @@ import { date } from './date';
 import { pct, qm } from './guests';
 import { hostname } from './hostname';
 import { id, whoami } from './identity';
+import { journalctl } from './journalctl';
 import { getent, ip, ssh, sshCopyIdCommand } from './network';
 import { killall, pmxcfs } from './processes';
 import { pvecm } from './pvecm';
@@ -13,6 +14,7 @@ import { rsync } from './rsync';
 import { sleep } from './sleep';
 import { sshd } from './sshd';
 import { sshKeygen } from './sshKeygen';
+import { sysctl } from './sysctl';
 import { systemctl } from './systemctl';
 import { STORAGE_COMMANDS } from '../storage/commands';
 import { CEPH_COMMANDS } from '../ceph/commands';
@@ -33,6 +35,7 @@ export const LAB_COMMANDS: readonly LabCommand[] = [
   hostname,
   id,
   ip,
+  journalctl,
   killall,
   pct,
   pmxcfs,
@@ -46,6 +49,7 @@ export const LAB_COMMANDS: readonly LabCommand[] = [
   sshCopyIdCommand,
   sshd,
   sshKeygen,
+  sysctl,
   systemctl,
   uname,
   whoami,

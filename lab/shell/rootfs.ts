@@ -1,6 +1,7 @@
 import { InMemoryFs, type IFileSystem } from 'just-bash';
 import type { LabClock } from '../clock';
 import type { LabCommand } from '../commands/types';
+import { fsError } from '../fs/errors';
 import { LabFs } from '../fs/labFs';
 import { defaultInterfaces } from '../net/interfaces';
 import type { PveRelease } from '../pve/releases';
@@ -22,6 +23,11 @@ export interface RootFsParts {
   builtins: readonly string[];
   /** Receives what is written to /proc/sysrq-trigger. */
   sysrq(key: string): void;
+  /**
+   * Kernel parameters under /proc/sys by path (`kernel/panic`): what a read shows, and what takes
+   * a write (it throws as the kernel refuses, EINVAL); without `write` the file is read-only.
+   */
+  procSys?: Record<string, { read(): string; write?(data: string): void }>;
   /** The node's block devices: /dev is theirs, /proc/mdstat reads them, their tools' config files ship. */
   storage?: { dev: IFileSystem; mdstat(): string; files: Record<string, string> };
 }
@@ -87,6 +93,13 @@ export async function buildRootFs(node: RootFsNode, parts: RootFsParts): Promise
   const proc = new InMemoryFs({ '/version': `Linux version ${node.release.kernel} (build@proxmox) (${node.release.kernelCompiler}) ${node.release.kernelBuild}\n` });
   await fs.mount('/proc', proc, { readOnly: true });
   await fs.device('/proc/sysrq-trigger', { write: (data) => parts.sysrq(data.trim().charAt(0)) });
+  for (const [path, param] of Object.entries(parts.procSys ?? {})) {
+    await proc.mkdir(`/sys/${path}`.replace(/\/[^/]+$/, ''), { recursive: true });
+    const write = param.write ?? (() => {
+      throw fsError('EACCES', 'open', `/proc/sys/${path}`);
+    });
+    await fs.device(`/proc/sys/${path}`, { read: param.read, write }, param.write ? 0o644 : 0o444);
+  }
   const storage = parts.storage;
   if (storage) await fs.device('/proc/mdstat', { read: () => storage.mdstat(), write: () => undefined }, 0o444);
   await fs.mount('/etc/pve', parts.etcPve);
