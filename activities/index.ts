@@ -17,6 +17,7 @@ import { poolActivities } from './ceph/pool';
 import { cephStatusActivities } from './ceph/status';
 import { cephTeardownActivities } from './ceph/teardown';
 import { haActivities } from './ha/ha';
+import { drillActivities } from './drill';
 import { SshDeps } from './ssh/remote';
 
 /** Every activity the worker registers, bound to the worker's SSH pool and controller key. */
@@ -41,6 +42,7 @@ export function createActivities(deps: SshDeps) {
     ...cephStatusActivities(deps),
     ...cephTeardownActivities(deps),
     ...haActivities(deps),
+    ...drillActivities(deps),
   };
 }
 

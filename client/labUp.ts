@@ -122,6 +122,14 @@ export async function labUp(flags: LabUpFlags): Promise<void> {
       process.stderr.write(`demo: ${err.message}\n`);
       return 1;
     });
+    if (code === 0 && !flags.clusterOnly && flags.nodes >= 3) {
+      process.stdout.write('demo: crash-testing HA on the lab (crashDrill: kernel panic on the node running the protected VM, reboot after 180 s, failback)...\n');
+      const drill = await startWorkflow('crashDrill', { inventory: inventoryFile, follow: true, address: server.address, stateDir, rebootAfter: 180, failback: true, poll: 2 }).catch((err: Error) => {
+        process.stderr.write(`demo: ${err.message}\n`);
+        return 1;
+      });
+      process.stdout.write(`drill finished (exit ${drill}); its report is listed above, and \`npm run pve-runbooks -- drill report\` prints it again.\n`);
+    }
     process.stdout.write(
       `demo finished (exit ${code}). The lab keeps running: open ${server.uiUrl} to inspect the run, ` +
         `or try: npm run pve-runbooks -- health -i ${path.relative(process.cwd(), inventoryFile) || inventoryFile}\n`,

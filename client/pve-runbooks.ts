@@ -11,7 +11,9 @@ import { callLab, FaultBody } from './labControl';
 import { labUp } from './labUp';
 import { parseCommand } from './parse';
 import { showHealth } from './health';
+import { DECISIONS, sendDecision } from './decide';
 import { DEFAULT_STATE_DIR, readLabState } from './labState';
+import { drillCommand } from './drill/command';
 
 const program = new Command('pve-runbooks')
   .description('Durable runbooks that build, operate and crash-test Proxmox VE clusters over SSH')
@@ -19,6 +21,7 @@ const program = new Command('pve-runbooks')
 
 program.addCommand(startCommand('start', runAction));
 program.addCommand(parseCommand());
+program.addCommand(drillCommand(runAction));
 
 connectionOptions(program.command('worker').description('run a worker on the task queue until Ctrl-C'))
   .option('--task-queue <name>', 'task queue', TASK_QUEUE)
@@ -50,6 +53,11 @@ for (const [view, what] of [
     .option('--json', 'the full health report as JSON')
     .action((opts: ConnectionFlags & { inventory: string; format?: 'yaml' | 'ini'; json?: boolean }) => runAction(() => showHealth(view, opts)));
 }
+
+connectionOptions(program.command('decide').description('answer a runbook that awaits its operator (also possible from the Web UI: Send Update "decide")'))
+  .argument('<workflow-id>', 'the waiting run (its workflow id)')
+  .addArgument(new Command().createArgument('<action>', 'what to do').choices([...DECISIONS]))
+  .action((workflowId: string, action: string, opts: ConnectionFlags) => runAction(() => sendDecision(workflowId, action, opts)));
 
 const inventory = program.command('inventory').description('inventory files');
 inventory

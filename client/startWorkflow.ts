@@ -16,8 +16,11 @@ import type { ConnectivityReport } from '../workflows/testConnectivity';
 import type { CreateClusterResult } from '../workflows/createCluster';
 import type { DestroyClusterResult } from '../workflows/destroyCluster';
 import { confirmUpdate } from '../workflows/destroyCluster';
+import type { DrillResult } from '../common/drill/result';
+import { renderCrashDrill } from './render/crashDrill';
+import { DrillFlags, drillFlagsGiven, drillInput } from './drillOptions';
 
-export interface StartFlags extends ConnectionFlags {
+export interface StartFlags extends ConnectionFlags, DrillFlags {
   inventory: string;
   format?: 'yaml' | 'ini';
   wait?: boolean;
@@ -65,6 +68,8 @@ function render(runbook: RunbookName, result: unknown): string {
       return `OK: ${(result as DestroyClusterResult).summary}\n`;
     case 'clusterHealth':
       return renderHealth(result as HealthReport);
+    case 'crashDrill':
+      return renderCrashDrill(result as DrillResult);
   }
 }
 
@@ -99,11 +104,14 @@ export async function startWorkflow(runbookName: string, flags: StartFlags): Pro
   const target = resolveTemporal(flags);
   if (flags.forceRecreate && runbook !== 'createCluster') throw new UserError('--force-recreate only applies to createCluster');
   if (flags.teardown && runbook !== 'destroyCluster') throw new UserError('--teardown only applies to destroyCluster');
+  const misplaced = runbook === 'crashDrill' ? [] : drillFlagsGiven(flags);
+  if (misplaced.length) throw new UserError(`${misplaced.join(', ')} only apply to crashDrill`);
   if (flags.forceRecreate && !flags.confirm) throw new UserError('--force-recreate destroys the existing cluster: add --confirm <its exact name>');
   const input = {
     inventory: toRunbookInventory(inventory),
     ...(runbook === 'createCluster' && flags.forceRecreate ? { forceRecreate: { confirm: flags.confirm! } } : {}),
     ...(runbook === 'destroyCluster' && flags.teardown ? { teardown: true } : {}),
+    ...(runbook === 'crashDrill' ? drillInput(flags, inventory) : {}),
   };
   const client = await connectClient(target);
   const workflowId = workflowIdFor(runbook, inventory.cluster.name);
@@ -157,8 +165,14 @@ export async function startWorkflow(runbookName: string, flags: StartFlags): Pro
     }
     if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else process.stdout.write(render(runbook, result));
+    if (runbook === 'crashDrill') return exitForVerdict((result as DrillResult).verdict);
     return (result as { ok?: boolean }).ok === false ? 2 : 0;
   } finally {
     await client.connection.close();
   }
+}
+
+/** A drill that failed exits 2, one that was skipped (unhealthy cluster, dry run) exits 3: scripts can tell them apart. */
+export function exitForVerdict(verdict: DrillResult['verdict']): number {
+  return verdict === 'pass' ? 0 : verdict === 'fail' ? 2 : 3;
 }

@@ -18,6 +18,14 @@ export interface Progress {
   updatedAt: string;
   nodes: Record<string, NodeProgress>;
   lastError?: string;
+  /** Set while the runbook waits for an operator's `decide` Update. */
+  awaiting?: OperatorQuestion;
+}
+
+export interface OperatorQuestion {
+  question: string;
+  choices: { action: string; effect: string }[];
+  since: string;
 }
 
 export const progressQuery = defineQuery<Progress>('progress');
@@ -48,6 +56,18 @@ export class ProgressTracker {
     this.publish();
   }
 
+  /** The run pauses for an operator: the query and the Web UI say what is asked and what each answer does. */
+  awaitOperator(question: string, choices: OperatorQuestion['choices']): void {
+    this.p.awaiting = { question, choices, since: new Date().toISOString() };
+    this.p.phase = 'awaiting operator';
+    this.publish();
+  }
+
+  answered(phase: string): void {
+    delete this.p.awaiting;
+    this.phase(phase);
+  }
+
   private publish(): void {
     this.p.updatedAt = new Date().toISOString();
     const rows = Object.entries(this.p.nodes).map(([n, s]) => `- **${n}**: ${s.step} — ${s.state}${s.error ? ` (${s.error})` : ''}`);
@@ -57,6 +77,14 @@ export class ProgressTracker {
         '',
         ...rows,
         ...(this.p.lastError ? ['', `Last error: ${this.p.lastError}`] : []),
+        ...(this.p.awaiting
+          ? [
+              '',
+              `**Awaiting operator** since ${this.p.awaiting.since}: ${this.p.awaiting.question}`,
+              'Send the Update `decide` with one of:',
+              ...this.p.awaiting.choices.map((c) => `- \`{"action": "${c.action}"}\` — ${c.effect}`),
+            ]
+          : []),
       ].join('\n'),
     );
   }

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { createDevEnv } from './temporal';
+import { CLUSTER_NAME_SEARCH_ATTRIBUTE, RUNBOOK_SEARCH_ATTRIBUTE, createDevEnv } from './temporal';
 import { Lab, LabOptions } from '../../lab/lab';
 import { createWorker, bundleWorkflows } from '../../worker/worker';
 import { labInventory } from '../../client/labUp';
@@ -55,13 +55,22 @@ export class LabEnv {
     return file;
   }
 
-  /** Runs a runbook through the client as the CLI would start it (sealed secrets, task queue). */
-  execute<T>(runbook: string, workflowId: string, input: Record<string, unknown> & { inventory: Inventory }): Promise<T> {
-    return this.env.client.workflow.execute(runbook, {
+  /** Starts a runbook through the client as the CLI would (sealed secrets, task queue, search attributes). */
+  start(runbook: string, workflowId: string, input: Record<string, unknown> & { inventory: Inventory }) {
+    return this.env.client.workflow.start(runbook, {
       taskQueue: TASK_QUEUE,
       workflowId,
       args: [{ ...input, inventory: toRunbookInventory(input.inventory, { ...process.env, PVE_RUNBOOKS_HOME: this.home }) }],
-    }) as Promise<T>;
+      typedSearchAttributes: [
+        { key: CLUSTER_NAME_SEARCH_ATTRIBUTE, value: input.inventory.cluster.name },
+        { key: RUNBOOK_SEARCH_ATTRIBUTE, value: runbook },
+      ],
+    });
+  }
+
+  /** Runs a runbook to its result, started as `start` does. */
+  async execute<T>(runbook: string, workflowId: string, input: Record<string, unknown> & { inventory: Inventory }): Promise<T> {
+    return (await this.start(runbook, workflowId, input)).result() as Promise<T>;
   }
 
   cliEnv(): NodeJS.ProcessEnv {
