@@ -123,8 +123,8 @@ export async function labUp(flags: LabUpFlags): Promise<void> {
       return 1;
     });
     if (code === 0 && !flags.clusterOnly && flags.nodes >= 3) {
-      process.stdout.write('demo: crash-testing HA on the lab (crashDrill: kernel panic on the node running the protected VM, reboot after 180 s, failback)...\n');
-      const drill = await startWorkflow('crashDrill', { inventory: inventoryFile, follow: true, address: server.address, stateDir, rebootAfter: 180, failback: true, poll: 2 }).catch((err: Error) => {
+      process.stdout.write('demo: crash-testing HA on the lab (crashDrill: kernel panic on the node running the protected VM, reboot after 240 s, failback)...\n');
+      const drill = await startWorkflow('crashDrill', { inventory: inventoryFile, follow: true, address: server.address, stateDir, rebootAfter: 240, failback: true, poll: 2 }).catch((err: Error) => {
         process.stderr.write(`demo: ${err.message}\n`);
         return 1;
       });

@@ -128,7 +128,7 @@ export async function crashDrill(input: CrashDrillInput): Promise<DrillResult> {
       pollSeconds: pollMs / 1000,
     };
     const report = await acts.saveDrillReport.executeWithOptions({ ...sshStep, summary: 'write the drill report' }, [result]);
-    progress.phase(`${verdict}: ${reason}`);
+    progress.phase('done');
     return { ...result, report };
   };
 
@@ -202,8 +202,8 @@ export async function crashDrill(input: CrashDrillInput): Promise<DrillResult> {
   const victimNode = byName.get(victim)!;
   const victimProbe = before.find((p) => p.node === victim && 'probe' in p) as { probe: DrillProbe };
   const victimNodeId = view && !('error' in view.cluster) ? view.cluster.nodes.find((n) => n.name === victim)?.nodeid : undefined;
-  if (input.rebootSeconds !== undefined && input.rebootSeconds < slo.startedSeconds) {
-    notes.push(`kernel.panic = ${input.rebootSeconds} s is shorter than the started SLO (${slo.startedSeconds} s): ${victim} may be back before HA recovers its VMs, and then nothing fails over`);
+  if (input.rebootSeconds !== undefined && input.rebootSeconds < slo.recoverySeconds) {
+    notes.push(`kernel.panic = ${input.rebootSeconds} s is shorter than the recovery SLO (${slo.recoverySeconds} s): ${victim} may be back before HA recovers its VMs, and then nothing fails over`);
   }
   if (input.rebootSeconds !== undefined) {
     await acts.ensureKernelPanic.executeWithOptions({ ...sshStep, summary: `kernel.panic=${input.rebootSeconds} on ${victim}` }, [task(victimNode), input.rebootSeconds]);
