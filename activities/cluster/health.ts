@@ -4,12 +4,10 @@ import { parsePvecmNodes, PvecmNodes } from '../parsers/pvecmNodes';
 import { parsePvecmStatus, PvecmStatus } from '../parsers/pvecmStatus';
 import { Remote, SshDeps } from '../ssh/remote';
 import { parseSections, section } from '../ssh/script';
+import { readPart, type Unreadable } from '../ssh/readOutput';
 import { NodeTask } from '../nodes/task';
 
-/** A part of the health picture that could not be read, and why: reported, not thrown. */
-export interface Unreadable {
-  error: string;
-}
+export type { Unreadable } from '../ssh/readOutput';
 
 export interface NodeHealth {
   node: string;
@@ -26,15 +24,6 @@ export const HEALTH_COMMAND = [
   section('links', 'corosync-cfgtool -s 2>&1'),
 ].join('; ');
 
-function read<T>(text: string | undefined, parse: (t: string) => T): T | Unreadable {
-  try {
-    return parse(text ?? '');
-  } catch (err) {
-    const first = (text ?? '').split('\n').find((l) => l.trim()) ?? '';
-    return { error: /^Error:|not part of a cluster|does not exist|Cannot initialize/i.test(first) ? first.trim() : (err as Error).message };
-  }
-}
-
 /**
  * `make cluster-health` for one node: every source read in one round trip, each parsed on its
  * own, so one unreadable output (a standalone node's pvecm, a corosync restarting) leaves the
@@ -47,10 +36,10 @@ export function healthActivities(deps: SshDeps) {
       const s = parseSections((await remote.run(HEALTH_COMMAND, { label: 'health sources', timeoutMs: 60_000 })).stdout);
       return {
         node: task.node.name,
-        clusterStatus: read(s['cluster-status'], parseClusterStatusJson),
-        status: read(s.status, parsePvecmStatus),
-        nodes: read(s.nodes, parsePvecmNodes),
-        links: read(s.links, parseCorosyncCfgtool),
+        clusterStatus: readPart(s['cluster-status'], parseClusterStatusJson),
+        status: readPart(s.status, parsePvecmStatus),
+        nodes: readPart(s.nodes, parsePvecmNodes),
+        links: readPart(s.links, parseCorosyncCfgtool),
       };
     },
   };

@@ -4,12 +4,8 @@ import type { CephStatusJson, ClusterStatusJson, HaStatusJson, PvecmStatus } fro
 import { where } from '../ssh/errors';
 import { Remote, SshDeps } from '../ssh/remote';
 import { parseSections, section } from '../ssh/script';
+import { readPart, type Unreadable } from '../ssh/readOutput';
 import type { NodeTask } from '../nodes/task';
-
-/** A part of a probe that could not be read (a node losing quorum answers half its questions). */
-export interface Unreadable {
-  error: string;
-}
 
 /** What one node says about the cluster at one instant of its own clock. */
 export interface DrillProbe {
@@ -24,17 +20,6 @@ export interface DrillProbe {
   quorum: PvecmStatus | Unreadable;
   ha: HaStatusJson | Unreadable;
   ceph?: CephStatusJson | Unreadable;
-}
-
-export const isReadable = <T extends object>(v: T | Unreadable | undefined): v is T => !!v && !('error' in v);
-
-function read<T>(text: string | undefined, parse: (t: string) => T): T | Unreadable {
-  try {
-    return parse(text ?? '');
-  } catch (err) {
-    const first = (text ?? '').split('\n').find((l) => l.trim())?.trim();
-    return { error: first && !first.startsWith('{') && !first.startsWith('[') ? first : (err as Error).message };
-  }
 }
 
 function probeCommand(ceph: boolean): string {
@@ -65,17 +50,17 @@ export function probeActivitiesForDrill(deps: SshDeps) {
         throw ApplicationFailure.retryable(`${where(remote.target)}: output of \`date +%s.%N\` is unreadable: ${JSON.stringify(s.clock ?? '')}`, 'UnreadableOutput');
       }
       const panic = Number(s.panic);
-      const pve = read(s.pve, parsePveversion);
+      const pve = readPart(s.pve, parsePveversion);
       return {
         node: task.node.name,
         clockMs: Math.round(clock * 1000),
         bootId: (s.boot ?? '').trim(),
         kernelPanic: Number.isInteger(panic) ? panic : 0,
         ...('major' in pve ? { pveMajor: pve.major } : {}),
-        cluster: read(s.cluster, parseClusterStatusJson),
-        quorum: read(s.quorum, parsePvecmStatus),
-        ha: read(s.ha, parseHaStatusJson),
-        ...(opts.ceph ? { ceph: read(s.ceph, parseCephStatusJson) } : {}),
+        cluster: readPart(s.cluster, parseClusterStatusJson),
+        quorum: readPart(s.quorum, parsePvecmStatus),
+        ha: readPart(s.ha, parseHaStatusJson),
+        ...(opts.ceph ? { ceph: readPart(s.ceph, parseCephStatusJson) } : {}),
       };
     },
   };
