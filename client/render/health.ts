@@ -26,6 +26,19 @@ export function renderNodes(r: HealthReport): string {
   return `${t.toString()}\n`;
 }
 
+/** One line of Ceph's state as a monitor reports it; its checks are among the problems below it. */
+function renderCeph(ceph: NonNullable<HealthReport['ceph']>): string {
+  if ('error' in ceph) return `Ceph:           unreadable (${ceph.error})`;
+  const pgs = Object.entries(ceph.pgs.states).map(([state, n]) => `${n} ${state}`).join(', ');
+  return `Ceph:           ${ceph.health} (from ${ceph.node}); OSDs ${ceph.osds.up} up, ${ceph.osds.in} in of ${ceph.osds.total}; PGs ${ceph.pgs.total}${pgs ? `: ${pgs}` : ''}`;
+}
+
 export function renderHealth(r: HealthReport): string {
-  return [renderStatus(r), renderNodes(r), r.healthy ? `HEALTHY: cluster ${r.cluster}` : `UNHEALTHY: cluster ${r.cluster}\n${r.problems.map((p) => `  - ${p}`).join('\n')}`, ''].join('\n');
+  return [
+    renderStatus(r),
+    renderNodes(r),
+    ...(r.ceph ? [renderCeph(r.ceph), ''] : []),
+    r.healthy ? `HEALTHY: cluster ${r.cluster}` : `UNHEALTHY: cluster ${r.cluster}\n${r.problems.map((p) => `  - ${p}`).join('\n')}`,
+    '',
+  ].join('\n');
 }
