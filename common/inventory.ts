@@ -25,6 +25,8 @@ export const CLUSTER_NAME_RE = /^[A-Za-z0-9-]{1,15}$/;
 export const NODE_NAME_RE = /^(?=.{1,63}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/;
 
 export const sshDefaults = { port: 22, user: 'root', connectTimeoutSeconds: 15, commandTimeoutSeconds: 300 };
+/** Node's timers hold at most 2^31-1 ms; a longer SSH timeout would fire at once, failing every command. */
+export const SSH_TIMEOUT_MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 const IP_ADDRESS = z.union([z.ipv4(), z.ipv6()]);
 
@@ -148,7 +150,14 @@ const STORAGE_ID_RE = /^[a-z][a-z0-9\-_.]*[a-z0-9]$/i;
 /** pve-common's pve-configid ($CONFIGID_RE), the format of HA group and rule ids. */
 const CONFIG_ID_RE = /^[a-z][a-z0-9_-]+$/i;
 
+/**
+ * PVE sets no length to these IDs, but each one travels on command lines that must fit in one SSH
+ * exec request (about 32 KiB), and the pool's storage ID becomes a file name (its keyring).
+ */
+const ID_MAX = 255;
+
 function diagnoseId(value: string, what: string, re: RegExp, allowed: string, chars: RegExp, example: string): Diagnosis | undefined {
+  if (value.length > ID_MAX) return { message: `${what} is ${value.length} characters long; at most ${ID_MAX}`, fix: `write e.g. \`${example}\`` };
   if (re.test(value)) return undefined;
   const suggestion = value.replace(new RegExp(`[^${chars.source}]+`, 'g'), '-').replace(/^[^A-Za-z]+/, '').replace(/[^A-Za-z0-9]+$/, '');
   const fix = `write e.g. \`${suggestion.length >= 2 && re.test(suggestion) ? suggestion : example}\``;
@@ -170,7 +179,7 @@ function diagnoseConfigId(value: string, what: string): Diagnosis | undefined {
 
 /** `qm create --name` takes a DNS name (pve-common's dns-name format). */
 function diagnoseVmName(value: string): Diagnosis | undefined {
-  if (value.split('.').every((label) => NODE_NAME_RE.test(label))) return undefined;
+  if (value.length <= 253 && value.split('.').every((label) => NODE_NAME_RE.test(label))) return undefined;
   return { message: `VM name \`${value}\` is not a DNS name; PVE VM names are letters, digits and dashes, with dots between labels`, fix: `write e.g. \`${HA_DEFAULTS.testVm.name}\`` };
 }
 
@@ -307,8 +316,8 @@ export function inventorySchema<S extends z.ZodTypeAny>(secret: S) {
       cluster: z.object({ name: z.string().regex(CLUSTER_NAME_RE) }).strict(),
       ssh: z
         .object({
-          connectTimeoutSeconds: z.number().positive().default(sshDefaults.connectTimeoutSeconds),
-          commandTimeoutSeconds: z.number().positive().default(sshDefaults.commandTimeoutSeconds),
+          connectTimeoutSeconds: z.number().positive().max(SSH_TIMEOUT_MAX_SECONDS).default(sshDefaults.connectTimeoutSeconds),
+          commandTimeoutSeconds: z.number().positive().max(SSH_TIMEOUT_MAX_SECONDS).default(sshDefaults.commandTimeoutSeconds),
         })
         .strict()
         .default({

@@ -28,10 +28,17 @@ export interface Dialect {
   };
 }
 
-/** `['nodes', 1, 'name']` → `nodes[1].name`. */
+/** `['nodes', 1, 'name']` → `nodes[1].name`; a key that would not read as one (empty, spaces, dots) is quoted: `nodes[1]["a b"]`. */
 export function formatPath(path: FieldPath): string {
   if (path.length === 0) return 'inventory';
-  return path.map((seg, i) => (typeof seg === 'number' ? `[${seg}]` : i === 0 ? String(seg) : `.${String(seg)}`)).join('');
+  return path
+    .map((seg, i) => {
+      if (typeof seg === 'number') return `[${seg}]`;
+      const key = String(seg);
+      if (!/^[^\s.[\]"]+$/.test(key)) return `[${JSON.stringify(key)}]`;
+      return i === 0 ? key : `.${key}`;
+    })
+    .join('');
 }
 
 /** How another finding refers to a place: `nodes[0] (line 7)`. */

@@ -174,6 +174,10 @@ function parseIni(text: string): IniInventory {
     if (/[[\]]/.test(pattern)) return problem(n, pattern, 'host ranges such as pve[1:3] are not supported', 'list each host on its own line');
     const withPort = /^([^:]+):(\d+)$/.exec(pattern);
     const name = withPort?.[1] ?? pattern;
+    // A quoted empty or blank word (`""`, `" "`) names nothing, so the line is reported under its group.
+    if (name.trim() === '') {
+      return problem(n, `[${group}]`, `a host line starts with ${name === '' ? 'an empty' : 'a blank'} name`, "start the line with the host's name, e.g. pve1 ansible_host=10.0.0.1");
+    }
     const listed = ini.hosts.find((h) => h.name === name);
     if (listed) {
       return problem(n, name, `\`${name}\` is already listed at line ${listed.line} (under [${listed.group}])`, `list each host once: the primary under [${PRIMARY}], the others under [${NODES}]`);

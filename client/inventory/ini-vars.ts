@@ -17,11 +17,19 @@ export type NodeSetting = string;
 const v = (kind: IniKind, ...path: string[]): IniVar => ({ path, kind });
 
 /**
+ * Variable names come from the file, so the tables have no prototype: `toString=1` or
+ * `__proto__=1` is an unknown variable, not a lookup that finds Object's own members.
+ */
+function table<T>(entries: Record<string, T>): Readonly<Record<string, T>> {
+  return Object.freeze(Object.assign(Object.create(null) as Record<string, T>, entries));
+}
+
+/**
  * The variables an INI inventory may carry for a host (on its line or in a group's vars); `null`
  * marks variables that are accepted because the Ansible flow writes them, but mean nothing here.
  * The name and the primary role come from the groups.
  */
-export const INI_HOST_VARS: Readonly<Record<string, IniVar | null>> = {
+export const INI_HOST_VARS = table<IniVar | null>({
   ansible_host: v('text', 'host'),
   ansible_port: v('int', 'port'),
   ansible_user: v('text', 'user'),
@@ -39,13 +47,13 @@ export const INI_HOST_VARS: Readonly<Record<string, IniVar | null>> = {
   db_device: v('text', 'disks', 'db'),
   ansible_python_interpreter: null,
   ansible_connection: null,
-};
+});
 
 /**
  * Settings of the whole cluster: only in `[group:vars]` sections, set once. A section (network,
  * disks, ceph, ha) exists as soon as one of its variables is set.
  */
-export const INI_CLUSTER_VARS: Readonly<Record<string, IniVar>> = {
+export const INI_CLUSTER_VARS = table<IniVar>({
   cluster_name: v('text', 'cluster', 'name'),
   network_cidr: v('text', 'network', 'cidr'),
   network_nic: v('text', 'network', 'nic'),
@@ -75,7 +83,7 @@ export const INI_CLUSTER_VARS: Readonly<Record<string, IniVar>> = {
   ha_test_vm_cores: v('int', 'ha', 'testVm', 'cores'),
   ha_test_vm_disk_gib: v('int', 'ha', 'testVm', 'diskGiB'),
   ha_test_vm_storage: v('text', 'ha', 'testVm', 'storage'),
-};
+});
 
 export const CLUSTER_NAME_VAR = 'cluster_name';
 

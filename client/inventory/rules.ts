@@ -99,8 +99,21 @@ function perNode(nodes: DraftNode[], incomplete: ReadonlySet<number>, d: Dialect
   });
 }
 
-/** Host strings copied from an ssh command line or a URL carry parts that have their own fields. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * Host strings copied from an ssh command line or a URL carry parts that have their own fields.
+ * A control character is in no address or DNS name, and a NUL cannot even go on the command
+ * lines that carry the host (as link0, or in known_hosts): the host is shown escaped. A host
+ * longer than a DNS name can be would make those command lines too long to send.
+ */
 function diagnoseHost(host: string): { message: string; field: string; example: string } | undefined {
+  const control = [...new Set(host.match(CONTROL) ?? [])];
+  if (control.length) {
+    const codes = control.map((c) => `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`).join(', ');
+    return { message: `host ${JSON.stringify(host)} contains control characters (${codes})`, field: 'host', example: host.replace(CONTROL, '').trim() || '10.0.0.1' };
+  }
+  if (host.length > 253) return { message: `host is ${host.length} characters long; a DNS name holds at most 253`, field: 'host', example: '10.0.0.1' };
   if (/\s/.test(host)) return { message: `host \`${host}\` contains a space`, field: 'host', example: host.trim().split(/\s+/)[0] ?? '10.0.0.1' };
   if (host.includes('://')) return { message: `host \`${host}\` is a URL; it must be an address or a DNS name`, field: 'host', example: host.replace(/^.*:\/\/|[:/].*$/g, '') || '10.0.0.1' };
   const user = /^([^@]+)@(.+)$/.exec(host);

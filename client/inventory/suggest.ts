@@ -5,7 +5,9 @@ import { closest, distance } from 'fastest-levenshtein';
  * dialects (`ansible_port` in YAML means `port`), or the list of what is allowed.
  */
 export function unknownKeyFix(key: string, allowed: readonly string[], aliases: Readonly<Record<string, string>> = {}): string {
-  const alias = aliases[key] ?? aliases[key.toLowerCase()];
+  // Keys come from the file: only the table's own entries count, never Object's (`constructor`).
+  const own = (k: string) => (Object.hasOwn(aliases, k) ? aliases[k] : undefined);
+  const alias = own(key) ?? own(key.toLowerCase());
   if (alias !== undefined) return `did you mean \`${alias}\`? (\`${key}\` is how the other inventory format spells it)`;
   const near = nearest(key, allowed);
   if (near !== undefined) return `did you mean \`${near}\`?`;
@@ -14,7 +16,7 @@ export function unknownKeyFix(key: string, allowed: readonly string[], aliases: 
 
 /** Close enough to be a typo: transpositions and one or two wrong letters, more for long names. */
 export function nearest(word: string, candidates: readonly string[]): string | undefined {
-  if (candidates.length === 0) return undefined;
+  if (candidates.length === 0 || word.trim() === '') return undefined;
   const lower = word.toLowerCase();
   const byLower = new Map(candidates.map((c) => [c.toLowerCase(), c]));
   const best = closest(lower, [...byLower.keys()]);

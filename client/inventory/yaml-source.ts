@@ -1,4 +1,4 @@
-import { LineCounter, Node as YamlNode, Document, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
+import { LineCounter, Node as YamlNode, Document, isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { Dialect, FieldPath, Location } from './dialect';
 import { formatPath } from './dialect';
 import { looksLikeIni } from './format';
@@ -9,7 +9,9 @@ import { isPlainObject } from './values';
 
 export function readYamlSource(text: string): Source {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  // YAML 1.1's !!binary, !!set, !!omap... would become a Buffer, a Set, a Map: left unresolved, they
+  // are warned about (inventories need no tags) and read as the text or mapping they are written as.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, resolveKnownTags: false });
   const dialect = yamlDialect(doc, lineCounter);
   const lineOf = (offset: number) => lineCounter.linePos(offset).line;
   const warnings = doc.warnings.map((w): Finding => ({
@@ -30,9 +32,27 @@ export function readYamlSource(text: string): Source {
     document = doc.toJS();
   } catch (err) {
     // Aliases are resolved only here: an alias to a missing anchor, or an alias bomb.
-    return { dialect, warnings, findings: [{ field: 'yaml', message: `the YAML cannot be read: ${(err as Error).message}`, fix: 'define each anchor (&name) before its alias (*name), or write the values out' }] };
+    const line = aliasLine(doc, lineOf);
+    const fix = 'define each anchor (&name) before its alias (*name), or write the values out';
+    return { dialect, warnings, findings: [{ field: 'yaml', ...(line === undefined ? {} : { line }), message: `the YAML cannot be read: ${(err as Error).message}`, fix }] };
   }
   return { dialect, warnings, findings: [], parsed: { document, schema: yamlFileSchema(), draft: applyDefaults(document), incomplete: new Set() } };
+}
+
+/** Where an alias went wrong: the first one whose anchor is missing, else the first one (where a bomb starts). */
+function aliasLine(doc: Document, lineOf: (offset: number) => number): number | undefined {
+  let first: number | undefined;
+  let unresolved: number | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      first ??= node.range?.[0];
+      if (node.resolve(doc) !== undefined) return undefined;
+      unresolved = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  const at = unresolved ?? first;
+  return at === undefined ? undefined : lineOf(at);
 }
 
 function syntaxFinding(code: string, message: string, line: number, text: string, fix: string): Finding {

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { CEPH_DEFAULTS, DISK_DEFAULTS, HA_DEFAULTS, MTU_RANGE, NETWORK_DEFAULTS, POOL_REPLICAS, VMID_RANGE } from '../../common/hyperConverged';
-import { sshDefaults } from '../../common/inventory';
+import { SSH_TIMEOUT_MAX_SECONDS, sshDefaults } from '../../common/inventory';
 import type { Dialect, FieldPath } from './dialect';
 import type { InventoryFormat } from './format';
 import { diagnoseClusterName, diagnoseNodeName } from './names';
@@ -131,7 +131,7 @@ function fromIssue(issue: z.core.$ZodIssue, input: unknown, schema: z.ZodType, d
 
 function unknownKeyAdvice(parent: FieldPath, key: string, allowed: string[]): string {
   const inDefaults = parent.length === 1 && parent[0] === 'defaults';
-  if (inDefaults && !DEFAULTABLE_KEYS.includes(key) && key in EXAMPLES) {
+  if (inDefaults && !DEFAULTABLE_KEYS.includes(key) && Object.hasOwn(EXAMPLES, key)) {
     return `\`${key}\` differs from node to node, so it cannot be a default: set it on each node (defaults may hold ${DEFAULTABLE_KEYS.join(', ')})`;
   }
   const aliases = parent.length === 0 ? YAML_TOP_ALIASES : YAML_ALIASES;
@@ -197,6 +197,9 @@ function outOfRange(path: FieldPath, value: unknown, d: Dialect): Finding {
   const number = NUMBERS[key];
   if (number) return { ...loc, message: `${number.label} ${String(value)} is out of range: ${number.range}`, fix };
   if (typeof value === 'string') return { ...loc, message: 'is empty', fix };
+  if (typeof value === 'number' && value > 0) {
+    return { ...loc, message: `must be at most ${SSH_TIMEOUT_MAX_SECONDS} seconds (about 24 days, the longest timer the worker can set), got ${String(value)}`, fix };
+  }
   return { ...loc, message: `must be a number of seconds above 0, got ${String(value)}`, fix };
 }
 
