@@ -17,6 +17,9 @@ const FaultBody = z.union([
         z.object({ kind: z.literal('hang') }),
         z.object({ kind: z.literal('drop') }),
         z.object({ kind: z.literal('delay'), labMs: z.number().nonnegative() }),
+        z
+          .object({ kind: z.literal('garble'), truncateAt: z.number().int().nonnegative().optional(), flip: z.number().int().nonnegative().optional() })
+          .refine((g) => g.truncateAt !== undefined || !!g.flip, 'garble needs truncateAt or flip'),
       ]),
       times: z.number().int().positive().optional(),
     })

@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-export type FaultKind = 'fail' | 'hang' | 'drop' | 'delay';
+export type FaultKind = 'fail' | 'hang' | 'drop' | 'delay' | 'garble';
 
 export interface CommandLogEntry {
   seq: number;

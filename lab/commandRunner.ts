@@ -1,7 +1,7 @@
 import type { ExecResult } from 'just-bash';
 import type { LabClock } from './clock';
 import type { CommandLog } from './commandLog';
-import type { FaultAction, FaultInjector } from './faults';
+import { type FaultAction, type FaultInjector, garble } from './faults';
 import type { NodeShell } from './shell/nodeShell';
 
 export interface RunRequest {
@@ -64,6 +64,7 @@ export class CommandRunner {
       if (fault?.kind === 'delay') await clock.sleep(fault.labMs, req.signal);
       const result = await shell.run(req.command, { env: req.env, cwd: req.cwd, stdin: req.stdin, signal: req.signal });
       if (req.signal?.aborted) return finish(null, { kind: 'cut' });
+      if (fault?.kind === 'garble') return finish(result.exitCode, { kind: 'exit', result: garbled(result, fault) });
       return finish(result.exitCode, fault?.kind === 'drop' ? { kind: 'drop' } : { kind: 'exit', result });
     } catch (err) {
       if (req.signal?.aborted) return finish(null, { kind: 'cut' });
@@ -74,6 +75,12 @@ export class CommandRunner {
 
 function failure(fault: Extract<FaultAction, { kind: 'fail' }>): ExecResult {
   return { stdout: '', stderr: fault.stderr, exitCode: fault.exitCode };
+}
+
+/** Bytes, not text: a cut or inverted byte must reach the client as it is. */
+function garbled(result: ExecResult, fault: Extract<FaultAction, { kind: 'garble' }>): ExecResult {
+  const out = Buffer.from(result.stdout, result.stdoutKind === 'bytes' ? 'latin1' : 'utf8');
+  return { ...result, stdout: garble(out, fault).toString('latin1'), stdoutKind: 'bytes' };
 }
 
 function untilAborted(signal: AbortSignal | undefined): Promise<void> {

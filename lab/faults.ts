@@ -5,7 +5,13 @@ export type FaultAction =
   | { kind: 'hang' }
   /** The command runs to completion, then the SSH connection is cut before its output or exit status is sent. */
   | { kind: 'drop' }
-  | { kind: 'delay'; labMs: number };
+  | { kind: 'delay'; labMs: number }
+  /**
+   * The command runs to completion and its exit status is sent, but its stdout arrives damaged: cut
+   * after `truncateAt` bytes, then `flip` bytes spread evenly over what is left inverted (a UTF-8
+   * character cut or inverted is no longer one), as from a daemon that died mid-write or a bad link.
+   */
+  | { kind: 'garble'; truncateAt?: number; flip?: number };
 
 export interface CommandFault {
   /** Every node when absent. */
@@ -59,6 +65,12 @@ export class FaultInjector {
   add(rule: FaultRule): FaultHandle {
     if ('match' in rule && rule.times !== undefined && !(rule.times > 0))
       throw new RangeError(`fault times must be positive, got ${rule.times}`);
+    if ('match' in rule && rule.action.kind === 'garble') {
+      const { truncateAt, flip } = rule.action;
+      const count = (n: number | undefined) => n === undefined || (Number.isInteger(n) && n >= 0);
+      if (!count(truncateAt) || !count(flip)) throw new RangeError(`garble takes byte counts, got truncateAt ${truncateAt} and flip ${flip}`);
+      if (truncateAt === undefined && !flip) throw new RangeError('garble needs truncateAt or flip: otherwise the output arrives intact');
+    }
     const active = new ActiveRule(rule, this);
     this.rules.push(active);
     return active;
@@ -93,4 +105,15 @@ export class FaultInjector {
     if (active) active.fired++;
     return active !== undefined;
   }
+}
+
+/** The stdout a `garble` fault delivers instead of `out`. */
+export function garble(out: Buffer, action: Extract<FaultAction, { kind: 'garble' }>): Buffer {
+  const cut = Buffer.from(out.subarray(0, action.truncateAt ?? out.length));
+  const flips = Math.min(action.flip ?? 0, cut.length);
+  for (let k = 0; k < flips; k++) {
+    const at = Math.floor(((k + 0.5) * cut.length) / flips);
+    cut[at] = (cut[at] ?? 0) ^ 0xff;
+  }
+  return cut;
 }
