@@ -19,7 +19,7 @@ import { BUILTINS } from './shell/builtins';
 import { motd } from './shell/debianFiles';
 import { NodeShell, SHELL_COMMANDS } from './shell/nodeShell';
 import { buildRootFs } from './shell/rootfs';
-import type { HostKey } from './ssh/hostKey';
+import { type HostKey, replaceHostKey } from './ssh/hostKey';
 import { readSshdConfig } from './ssh/sshdConfig';
 import { NodeSshd, type SshdNode } from './sshd';
 import { NodeVms } from './ha/vmRuntime';
@@ -66,6 +66,11 @@ export interface SimNode {
   watchdogReset(): void;
   /** Runs a command line as root in the node's shell, logged with via 'internal'. */
   exec(command: string): Promise<ExecOutput>;
+  /**
+   * A reinstalled node's new ed25519 host key: in /etc/ssh, in the lab's state dir, and presented
+   * to every new SSH connection. Returns its fingerprint.
+   */
+  regenerateHostKey(): Promise<string>;
 }
 
 export interface NodeSpec {
@@ -121,7 +126,7 @@ export class LabNode implements SimNode, SshdNode, NodeContext, ClusterHost {
   bootedAt = 0;
   /** The node's persistent journal. */
   readonly journal: NodeJournal;
-  private readonly hostKey: HostKey;
+  private hostKey: HostKey;
   private readonly faults: FaultInjector;
   private readonly sshd: NodeSshd;
   private readonly runner: CommandRunner;
@@ -251,6 +256,14 @@ export class LabNode implements SimNode, SshdNode, NodeContext, ClusterHost {
     if (outcome.kind !== 'exit') throw new Error(`${this.name} lost power while running: ${command}`);
     const { stdout, stderr, exitCode, stdoutKind } = outcome.result;
     return { stdout: stdoutKind === 'bytes' ? Buffer.from(stdout, 'latin1').toString('utf8') : stdout, stderr, exitCode };
+  }
+
+  async regenerateHostKey(): Promise<string> {
+    this.hostKey = replaceHostKey(this.hostKey, `root@${this.name}`);
+    await this.fs.writeFile('/etc/ssh/ssh_host_ed25519_key', this.hostKey.private);
+    await this.fs.writeFile('/etc/ssh/ssh_host_ed25519_key.pub', this.hostKey.public);
+    this.sshd.setHostKey(this.hostKey.private);
+    return this.hostKey.fingerprint;
   }
 
   /** The lab's power button: boots the node now (whatever it was doing, down or waiting to reboot). */

@@ -25,7 +25,7 @@ export interface SshdOptions {
  * accept them and never answer (a crashed host), as real servers do.
  */
 export class NodeSshd {
-  private readonly ssh: SshServer;
+  private ssh: SshServer;
   private listener: NetServer | undefined;
   private readonly sockets = new Map<string, Socket>();
   private boundPort: number;
@@ -38,7 +38,16 @@ export class NodeSshd {
     private readonly opts: SshdOptions,
   ) {
     this.boundPort = opts.port;
-    this.ssh = new SshServer({ hostKeys: [opts.hostKey], ident: opts.ident }, (client, info) => this.serve(client, info));
+    this.ssh = this.server(opts.hostKey);
+  }
+
+  /** Presented from the next connection on; established ones keep the key they were verified with. */
+  setHostKey(hostKey: string): void {
+    this.ssh = this.server(hostKey);
+  }
+
+  private server(hostKey: string): SshServer {
+    return new SshServer({ hostKeys: [hostKey], ident: this.opts.ident }, (client, info) => this.serve(client, info));
   }
 
   get port(): number {
