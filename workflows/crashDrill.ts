@@ -11,7 +11,7 @@ import { failureMessage } from './failure';
 import { ProgressTracker } from './progress';
 import { sshStep } from './retry';
 import { failedChecks, firstProbe, steadyStateChecks, type ProbeOutcome } from './drill/steadyState';
-import { failedBackAt, failoverStages, isoAt, rejoinedAt, since, stage } from './drill/stages';
+import { failedBackAt, failoverStages, isoAt, rejoinedAt, stage } from './drill/stages';
 
 export interface CrashDrillInput {
   inventory: RunbookInventory;

@@ -11,7 +11,7 @@ import {
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 import { z } from 'zod';
 import { SEARCH_ATTRIBUTES, TASK_QUEUE } from '../../common/constants';
-import type { Inventory, RunbookInventory } from '../../common/inventory';
+import type { RunbookInventory } from '../../common/inventory';
 import type { CrashDrillInput } from '../../workflows/crashDrill';
 import { ConnectionFlags, TemporalTarget, connectClient, resolveTemporal } from '../connection';
 import { UserError } from '../errors';

@@ -24,8 +24,8 @@ export interface SteadyStateInput {
 const sid = (vm: number) => `vm:${vm}`;
 
 /** The first readable view of the cluster from the nodes that answered: every node sees the same pmxcfs. */
-export function firstProbe(probes: ProbeOutcome[], exclude?: string): DrillProbe | undefined {
-  for (const p of probes) if ('probe' in p && p.node !== exclude) return p.probe;
+export function firstProbe(probes: ProbeOutcome[]): DrillProbe | undefined {
+  for (const p of probes) if ('probe' in p) return p.probe;
   return undefined;
 }
 
