@@ -110,8 +110,11 @@ describe('HA on a PVE 8 cluster: a group, a protected VM on Ceph', { concurrency
     assert.deepEqual(shape(out).slice(0, 2), shape(fixture('ha-manager-status.1service.pve-docs.txt').replace(/node1/g, master)).slice(0, 2));
     const parsed = parseHaManagerStatus(out);
     assert.deepEqual([parsed.quorum.ok, parsed.master?.node, parsed.master?.state, parsed.lrms.map((l) => `${l.node}:${l.state}`)], [true, master, 'active', ['pve1:active', 'pve2:idle', 'pve3:idle']]);
-    const json = parseHaStatusJson((await lab.node('pve2').exec('pvesh get /cluster/ha/status/current --output-format json')).stdout);
-    assert.deepEqual(json.services, [{ sid: 'vm:100', node: 'pve1', state: 'started', crmState: 'started', requestState: 'started', group: 'Cluster-Prod', maxRestart: 1, maxRelocate: 1 }]);
+    // The CRM's `started` is a request: the verbose state stays `starting` until pve1's LRM has run the VM, up to a round later.
+    let json: ReturnType<typeof parseHaStatusJson> | undefined;
+    const readJson = async () => (json = parseHaStatusJson((await lab.node('pve2').exec('pvesh get /cluster/ha/status/current --output-format json')).stdout));
+    assert.ok(await eventually(async () => (await readJson()).services[0]?.state === 'started', 15_000), JSON.stringify(json));
+    assert.deepEqual(json?.services, [{ sid: 'vm:100', node: 'pve1', state: 'started', crmState: 'started', requestState: 'started', group: 'Cluster-Prod', maxRestart: 1, maxRelocate: 1 }]);
     assert.deepEqual(lab.ha.resources(), [{ sid: 'vm:100', node: 'pve1', state: 'started', running: true }]);
     assert.equal((await pve1.exec('qm status 100')).stdout, 'status: running\n');
     const vm = parseQmList((await pve1.exec('qm list')).stdout).vms[0];
