@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import * as fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { NativeConnection } from '@temporalio/worker';
 import { TASK_QUEUE } from '../common/constants';
@@ -32,7 +33,7 @@ connectionOptions(program.command('worker').description('run a worker on the tas
       const connection = await NativeConnection.connect({ address: t.address }).catch((err: Error) => {
         throw new UserError(`cannot reach Temporal at ${t.address} (${err.message}).`);
       });
-      const { worker, deps } = await createWorker({ connection, namespace: t.namespace, taskQueue: opts.taskQueue });
+      const { worker, deps } = await createWorker({ connection, namespace: t.namespace, taskQueue: opts.taskQueue, ...prebuiltBundle(process.env) });
       process.once('SIGINT', () => worker.shutdown());
       process.once('SIGTERM', () => worker.shutdown());
       process.stdout.write(`worker polling ${opts.taskQueue} on ${t.address} (namespace ${t.namespace})\n`);
@@ -41,6 +42,21 @@ connectionOptions(program.command('worker').description('run a worker on the tas
       await connection.close();
     }),
   );
+
+/**
+ * A bundle written earlier by bundleWorkflows() (its code, the source map inline), so a worker
+ * restarted many times, as the chaos harness does, starts in a moment instead of re-bundling;
+ * it must come from the same build as this worker's activities.
+ */
+function prebuiltBundle(env: NodeJS.ProcessEnv): { workflowBundle?: { code: string; sourceMap: string } } {
+  const file = env.PVE_RUNBOOKS_WORKFLOW_BUNDLE;
+  if (!file) return {};
+  try {
+    return { workflowBundle: { code: fs.readFileSync(file, 'utf8'), sourceMap: '' } };
+  } catch (err) {
+    throw new UserError(`cannot read the workflow bundle PVE_RUNBOOKS_WORKFLOW_BUNDLE=${file} (${(err as NodeJS.ErrnoException).code}); unset it to bundle the workflows at start.`);
+  }
+}
 
 for (const [view, what] of [
   ['status', 'quorum and membership (make cluster-status)'],
