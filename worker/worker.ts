@@ -49,6 +49,9 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
     workflowBundle: opts.workflowBundle ?? (await bundleWorkflows()),
     activities: createActivities(deps),
+    // A killed worker's sticky queue holds the next workflow task until this expires (default 10 s):
+    // a short one lets a restarted worker pick the run up within seconds.
+    stickyQueueScheduleToStartTimeout: '3 seconds',
   });
   return { worker, deps };
 }
