@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { DEFAULT_NAMESPACE } from '../common/constants';
+import { dataConverterFromEnv } from '../common/payloadCodec';
 import { UserError } from './errors';
 import { readLabState, DEFAULT_STATE_DIR, LabState } from './labState';
 
@@ -44,10 +45,21 @@ export function workflowUrl(t: TemporalTarget, workflowId: string, runId?: strin
   return runId ? `${base}/${encodeURIComponent(runId)}/history` : base;
 }
 
-export async function connectClient(t: TemporalTarget): Promise<Client> {
+/**
+ * A client of the target. With PVE_RUNBOOKS_PAYLOAD_KEY set, it encrypts what it sends and decrypts
+ * what it reads with the payload codec the workers use (common/payloadCodec.ts); a malformed key
+ * is reported before any connection is tried.
+ */
+export async function connectClient(t: TemporalTarget, env: NodeJS.ProcessEnv = process.env): Promise<Client> {
+  let dataConverter: ReturnType<typeof dataConverterFromEnv>;
+  try {
+    dataConverter = dataConverterFromEnv(env);
+  } catch (err) {
+    throw new UserError((err as Error).message);
+  }
   try {
     const connection = await Connection.connect({ address: t.address, connectTimeout: '5 seconds' });
-    return new Client({ connection, namespace: t.namespace });
+    return new Client({ connection, namespace: t.namespace, ...(dataConverter ? { dataConverter } : {}) });
   } catch (err) {
     throw new UserError(
       `cannot reach Temporal at ${t.address} (${(err as Error).message}). Start a lab (npm run lab), or pass --address / set TEMPORAL_ADDRESS.`,

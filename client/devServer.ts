@@ -38,7 +38,7 @@ export async function freePort(preferred?: number): Promise<number> {
  * lab's state directory so runs survive a lab restart. It is a host process of the controller,
  * never something run on behalf of a simulated node.
  */
-export async function startDevServer(opts: { stateDir: string; port?: number; uiPort?: number; logFile?: string }): Promise<DevServer> {
+export async function startDevServer(opts: { stateDir: string; port?: number; uiPort?: number; logFile?: string; uiCodecEndpoint?: string }): Promise<DevServer> {
   const cli = tools.resolveTemporalCli();
   const port = await freePort(opts.port ?? 7233);
   const uiPort = await freePort(opts.uiPort ?? port + 1000);
@@ -51,6 +51,8 @@ export async function startDevServer(opts: { stateDir: string; port?: number; ui
     '--db-filename', path.join(opts.stateDir, 'temporal.db'),
     '--log-level', 'warn',
     ...Object.values(SEARCH_ATTRIBUTES).flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
+    // Encrypted payloads (PVE_RUNBOOKS_PAYLOAD_KEY): the Web UI decodes them through this codec server.
+    ...(opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : []),
   ];
   const child = spawn(cli, args, { stdio: ['ignore', log, log] });
   fs.closeSync(log);

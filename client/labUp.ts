@@ -5,7 +5,9 @@ import { DEFAULT_NAMESPACE } from '../common/constants';
 import { Inventory } from '../common/inventory';
 import { Lab } from '../lab/lab';
 import { createWorker, installRuntime } from '../worker/worker';
-import { startDevServer } from './devServer';
+import { freePort, startDevServer } from './devServer';
+import { defaultOrigins, startCodecServer } from './codecServer';
+import { payloadCodecFromEnv } from '../common/payloadCodec';
 import { UserError } from './errors';
 import { toYaml } from './inventory';
 import { startLabControl } from './labControl';
@@ -58,7 +60,18 @@ export async function labUp(flags: LabUpFlags): Promise<void> {
   process.env.PVE_RUNBOOKS_HOME = home;
   installRuntime();
 
-  const server = await startDevServer({ stateDir, port: flags.port });
+  // With PVE_RUNBOOKS_PAYLOAD_KEY the lab's worker and clients encrypt payloads: a codec server
+  // lets its Web UI show them decoded.
+  const codec = (() => {
+    try {
+      return payloadCodecFromEnv();
+    } catch (err) {
+      throw new UserError((err as Error).message);
+    }
+  })();
+  const codecServer = codec ? await startCodecServer({ codec, port: await freePort(8081), host: '127.0.0.1', origins: [] }) : undefined;
+  const server = await startDevServer({ stateDir, port: flags.port, uiCodecEndpoint: codecServer?.url });
+  codecServer?.allowOrigins(defaultOrigins(server.uiUrl));
   const lab = await Lab.start({ nodes: flags.nodes, pve: flags.pve, timeScale: flags.timeScale, stateDir: path.join(stateDir, 'twin'), clusterName: flags.clusterName });
   const inventoryFile = path.join(stateDir, 'inventory.yaml');
   fs.writeFileSync(inventoryFile, toYaml(labInventory(lab, flags.clusterName, { clusterOnly: flags.clusterOnly })), { mode: 0o600 });
@@ -94,6 +107,7 @@ export async function labUp(flags: LabUpFlags): Promise<void> {
       await control.close();
       await lab.stop();
       await server.stop();
+      await codecServer?.close();
       fs.rmSync(labStateFile(stateDir), { force: true });
       process.stdout.write('lab stopped\n');
     })());
@@ -105,6 +119,7 @@ export async function labUp(flags: LabUpFlags): Promise<void> {
       `lab up: ${flags.nodes} simulated PVE ${flags.pve} nodes, time scale ${flags.timeScale}x`,
       `  Temporal:   ${server.address}`,
       `  Web UI:     ${server.uiUrl}`,
+      ...(codecServer ? [`  codec:      ${codecServer.url} (payloads encrypted with PVE_RUNBOOKS_PAYLOAD_KEY; the Web UI decodes through it)`] : []),
       `  inventory:  ${inventoryFile}`,
       `  lab state:  ${labStateFile(stateDir)}`,
       ...lab.nodes.map((n) => `  ${n.name.padEnd(10)} ssh -p ${n.port} root@127.0.0.1   (password ${n.rootPassword})`),

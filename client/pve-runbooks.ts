@@ -15,6 +15,7 @@ import { showHealth } from './health';
 import { DECISIONS, sendDecision } from './decide';
 import { DEFAULT_STATE_DIR, readLabState } from './labState';
 import { drillCommand } from './drill/command';
+import { codecServerCommand } from './codecServer';
 
 const program = new Command('pve-runbooks')
   .description('Durable runbooks that build, operate and crash-test Proxmox VE clusters over SSH')
@@ -23,6 +24,7 @@ const program = new Command('pve-runbooks')
 program.addCommand(startCommand('start', runAction));
 program.addCommand(parseCommand());
 program.addCommand(drillCommand(runAction));
+program.addCommand(codecServerCommand(runAction));
 
 connectionOptions(program.command('worker').description('run a worker on the task queue until Ctrl-C'))
   .option('--task-queue <name>', 'task queue', TASK_QUEUE)

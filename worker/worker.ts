@@ -6,6 +6,7 @@ import { KnownHosts } from '../activities/ssh/knownHosts';
 import { SshPool } from '../activities/ssh/pool';
 import { loadControllerKey } from '../activities/ssh/controllerKey';
 import { DEFAULT_NAMESPACE, TASK_QUEUE } from '../common/constants';
+import { dataConverterFromEnv, encodedFailureConverterPath, payloadKeysFromEnv } from '../common/payloadCodec';
 
 export interface WorkerOptions {
   connection: NativeConnection;
@@ -18,8 +19,13 @@ export interface WorkerOptions {
 
 export const workflowsPath = path.join(__dirname, '..', 'workflows');
 
-export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+/**
+ * The workflow bundle. With a payload key (PVE_RUNBOOKS_PAYLOAD_KEY) it carries the failure
+ * converter that keeps error messages out of clear text; without one it is the SDK's default.
+ */
+export function bundleWorkflows(env: NodeJS.ProcessEnv = process.env): Promise<WorkflowBundleWithSourceMap> {
+  const failureConverterPath = payloadKeysFromEnv(env) ? encodedFailureConverterPath : undefined;
+  return bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger, ...(failureConverterPath ? { failureConverterPath } : {}) });
 }
 
 /** The bundler reports every module at INFO; only its errors matter to an operator or a test. */
@@ -43,12 +49,15 @@ export function createDeps(env: NodeJS.ProcessEnv = process.env) {
 
 export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worker; deps: ReturnType<typeof createDeps> }> {
   const deps = createDeps(opts.env);
+  // With PVE_RUNBOOKS_PAYLOAD_KEY every payload this worker writes is encrypted (common/payloadCodec.ts).
+  const dataConverter = dataConverterFromEnv(opts.env ?? process.env);
   const worker = await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace ?? DEFAULT_NAMESPACE,
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
-    workflowBundle: opts.workflowBundle ?? (await bundleWorkflows()),
+    workflowBundle: opts.workflowBundle ?? (await bundleWorkflows(opts.env)),
     activities: createActivities(deps),
+    ...(dataConverter ? { dataConverter } : {}),
     // A killed worker's sticky queue holds the next workflow task until this expires (default 10 s):
     // a short one lets a restarted worker pick the run up within seconds.
     stickyQueueScheduleToStartTimeout: '3 seconds',

@@ -20,6 +20,7 @@ import { startDevServer } from '../../client/devServer';
 import { labInventory } from '../../client/labUp';
 import { toRunbookInventory } from '../../client/startWorkflow';
 import { TASK_QUEUE } from '../../common/constants';
+import { dataConverterFromEnv } from '../../common/payloadCodec';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -73,7 +74,9 @@ async function once(nodes: number) {
   });
   await new Promise<void>((resolve) => worker.stdout!.on('data', (d: Buffer) => d.toString().includes('polling') && resolve()));
   const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection });
+  // The worker process encrypts when PVE_RUNBOOKS_PAYLOAD_KEY is set: so does this client (the bench then measures the codec too).
+  const dataConverter = dataConverterFromEnv(process.env);
+  const client = new Client({ connection, ...(dataConverter ? { dataConverter } : {}) });
   const inventory = toRunbookInventory(labInventory(lab, 'bench', { clusterOnly: true }));
   const before = lab.sshHandshakes();
   const started = Date.now();

@@ -11,6 +11,7 @@ import { toYaml } from '../../client/inventory';
 import { toRunbookInventory } from '../../client/startWorkflow';
 import { Inventory } from '../../common/inventory';
 import { TASK_QUEUE } from '../../common/constants';
+import { dataConverterFromEnv } from '../../common/payloadCodec';
 
 /**
  * The end-to-end setting: a real dev server, the twin, and the project's own worker in this
@@ -32,7 +33,9 @@ export class LabEnv {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pvr-e2e-'));
     const home = path.join(dir, 'home');
     process.env.PVE_RUNBOOKS_HOME = home;
-    const [env, lab] = await Promise.all([createDevEnv(), Lab.start({ ...opts, stateDir: path.join(dir, 'lab') })]);
+    // With PVE_RUNBOOKS_PAYLOAD_KEY set, the environment's client encrypts like the CLI and the worker do.
+    const dataConverter = dataConverterFromEnv(process.env);
+    const [env, lab] = await Promise.all([createDevEnv(dataConverter ? { client: { dataConverter } } : {}), Lab.start({ ...opts, stateDir: path.join(dir, 'lab') })]);
     if (!inProcess) return new LabEnv(env, lab, dir, home, undefined, Promise.resolve(), async () => {});
     const { worker, deps } = await createWorker({ connection: env.nativeConnection, env: { ...process.env, PVE_RUNBOOKS_HOME: home }, workflowBundle: await bundleWorkflows() });
     return new LabEnv(env, lab, dir, home, worker, worker.run(), () => deps.pool.closeAll());

@@ -28,6 +28,8 @@ interface Recording {
 async function main(): Promise<void> {
   const out = path.join(projectRoot(), 'test', 'histories');
   fs.mkdirSync(out, { recursive: true });
+  // Committed histories must replay for everyone: never encrypted with this shell's payload key.
+  for (const k of ['PVE_RUNBOOKS_PAYLOAD_KEY', 'PVE_RUNBOOKS_PAYLOAD_KEY_ID', 'PVE_RUNBOOKS_PAYLOAD_PREVIOUS_KEYS']) delete process.env[k];
   // The crash drill's own e2e setting: 20 lab ms per real ms, a minute's boot, so its stages and polls match what it is tuned for.
   const e = await LabEnv.start({ nodes: 3, pve: 8, timeScale: 20, bootMs: 60_000, rootPassword: RECORDED_ROOT_PASSWORD });
   const recordings: Recording[] = [];

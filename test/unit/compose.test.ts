@@ -129,7 +129,18 @@ describe('docker-compose.yml (production stack)', () => {
 
   it('has the expected services', (t) => {
     if (!requireCompose(t)) return;
-    assert.deepEqual(Object.keys(config.services).sort(), ['postgresql', 'temporal', 'temporal-namespace', 'temporal-schema', 'temporal-ui', 'worker']);
+    assert.deepEqual(Object.keys(config.services).sort(), ['codec-server', 'postgresql', 'temporal', 'temporal-namespace', 'temporal-schema', 'temporal-ui', 'worker']);
+  });
+
+  it('offers the payload codec endpoint for the Web UI as an opt-in service, on 127.0.0.1, with the worker\'s env file', (t) => {
+    if (!requireCompose(t)) return;
+    const c = config.services['codec-server'] as Service & { profiles?: string[] };
+    assert.deepEqual(c.profiles, ['encryption'], 'off unless `--profile encryption`: without a payload key it refuses to start');
+    assert.equal(c.image, config.services['worker']!.image);
+    assert.deepEqual(asArray(c.command).slice(0, 3), ['node', 'dist/client/pve-runbooks.js', 'codec-server']);
+    assert.ok(asArray(c.command).includes('--origin'));
+    assert.deepEqual(portsOf(c), ['127.0.0.1:8081:8081']);
+    assert.deepEqual(asArray(c.env_file), asArray(config.services['worker']!.env_file), 'the same payload key as the worker');
   });
 
   it('uses postgres:16 with a data volume and a health check', (t) => {
