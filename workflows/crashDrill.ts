@@ -52,7 +52,7 @@ const probeStep: ActivityOptions = {
   retry: { ...sshStep.retry, maximumAttempts: 3, maximumInterval: '5 seconds' },
 };
 /** The crash is retried only to learn whether the first attempt crashed the node; triggerCrash refuses a second write. */
-const crashStep: ActivityOptions = { ...sshStep, startToCloseTimeout: '2 minutes', heartbeatTimeout: '30 seconds', retry: { ...sshStep.retry, maximumAttempts: 4 } };
+const crashStep: ActivityOptions = { ...sshStep, startToCloseTimeout: '2 minutes', retry: { ...sshStep.retry, maximumAttempts: 4 } };
 const acts = proxyActivities<Activities>(sshStep);
 
 const sidOf = (vm: number) => `vm:${vm}`;

@@ -4,6 +4,7 @@ import { SshFailure, where } from '../ssh/errors';
 import { Remote, SshDeps } from '../ssh/remote';
 import { cmd, quoteArg } from '../ssh/quote';
 import type { NodeTask } from '../nodes/task';
+import { pinHeartbeat } from '../ssh/activityHooks';
 
 export type CrashOutcome =
   | { status: 'crashed'; clockMs: number }
@@ -60,7 +61,7 @@ export function crashActivities(deps: SshDeps) {
         throw ApplicationFailure.nonRetryable(`${where(remote.target)}: boot id changed since the steady-state check (${bootId} → ${boot?.trim()}): the node rebooted by itself; nothing was crashed`, 'VictimRebooted');
       }
       const clockMs = Math.round(Number(now) * 1000);
-      ctx.heartbeat({ clockMs });
+      pinHeartbeat({ clockMs });
       try {
         const r = await remote.run(`[ "$(cat /proc/sys/kernel/random/boot_id)" = ${quoteArg(bootId)} ] && echo c > /proc/sysrq-trigger; echo survived $?`, {
           label: 'echo c > /proc/sysrq-trigger',

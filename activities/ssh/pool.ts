@@ -129,6 +129,18 @@ export class SshPool {
    * transient and left to the activity's retry, whose check-before-act makes it safe.
    */
   async exec(t: SshTarget, command: string, opts: ExecOptions): Promise<ExecResult> {
+    // Beats from before the connection is made: connecting may take longer than the heartbeat timeout.
+    const hooks = activityHooks();
+    const started = Date.now();
+    const beat = setInterval(() => hooks?.heartbeat({ node: t.name, step: opts.label ?? 'command', elapsedMs: Date.now() - started }), HEARTBEAT_EVERY_MS);
+    try {
+      return await this.execBeating(t, command, opts);
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  private async execBeating(t: SshTarget, command: string, opts: ExecOptions): Promise<ExecResult> {
     let entry = await this.acquire(t);
     let started: { result: Promise<ExecResult> };
     try {
@@ -168,7 +180,6 @@ export class SshPool {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        clearInterval(beat);
         entry.client.off('close', onConnClose);
         hooks?.signal.removeEventListener('abort', onAbort);
         fn();
@@ -179,7 +190,6 @@ export class SshPool {
           reject(ApplicationFailure.retryable(`${where(t)}: ${label} did not finish within ${Math.round(opts.timeoutMs / 1000)} s`, SshFailure.CommandTimeout)),
         );
       }, opts.timeoutMs);
-      const beat = setInterval(() => hooks?.heartbeat({ node: t.name, step: label, elapsedMs: Date.now() - started }), HEARTBEAT_EVERY_MS);
       const onAbort = () => {
         channel.close();
         finish(() => reject(hooks?.signal.reason ?? new Error('cancelled')));
