@@ -18,6 +18,10 @@ import { cephStatusActivities } from './ceph/status';
 import { cephTeardownActivities } from './ceph/teardown';
 import { haActivities } from './ha/ha';
 import { drillActivities } from './drill';
+import { sshRollbackActivities } from './rollback/ssh';
+import { networkRollbackActivities } from './rollback/network';
+import { cephRollbackActivities } from './rollback/ceph';
+import { haRollbackActivities } from './rollback/ha';
 import { SshDeps } from './ssh/remote';
 
 /** Every activity the worker registers, bound to the worker's SSH pool and controller key. */
@@ -43,6 +47,10 @@ export function createActivities(deps: SshDeps) {
     ...cephTeardownActivities(deps),
     ...haActivities(deps),
     ...drillActivities(deps),
+    ...sshRollbackActivities(deps),
+    ...networkRollbackActivities(deps),
+    ...cephRollbackActivities(deps),
+    ...haRollbackActivities(deps),
   };
 }
 

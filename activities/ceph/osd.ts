@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { parseCephOsdDumpJson, parseCephVolumeLvmList, parseLvmReportJson } from '../parsers';
+import { parseCephOsdDumpJson, parseCephOsdTreeJson, parseCephVolumeLvmList, parseLvmReportJson } from '../parsers';
 import { Remote, SshDeps } from '../ssh/remote';
 import { cmd, quoteArg } from '../ssh/quote';
 import { parseSections, section } from '../ssh/script';
@@ -15,6 +15,22 @@ export interface OsdResult {
   id: number;
   /** What a killed earlier attempt had left and this run removed. */
   cleaned: string[];
+  /** The OSD's data volume `VG/LV` and its DB device: where a rollback looks for this OSD. */
+  data?: string;
+  db?: string;
+  /** Whether the node's CRUSH host bucket was there before this creation (`added`: the new OSD brought it). */
+  hostBucket?: 'added' | 'existing';
+}
+
+/** Whether CRUSH has a host bucket for the node; undefined when the tree cannot be read (only a record for a rollback, never a reason to fail). */
+async function crushHostBucket(remote: Remote, node: string): Promise<'added' | 'existing' | undefined> {
+  const r = await remote.run('ceph osd tree -f json', { label: 'ceph osd tree' });
+  if (r.exitCode !== 0) return undefined;
+  try {
+    return parseCephOsdTreeJson(r.stdout).nodes.some((n) => n.type === 'host' && n.name === node) ? 'existing' : 'added';
+  } catch {
+    return undefined;
+  }
 }
 
 const osdStateCommand = (db: string) =>
@@ -75,12 +91,13 @@ export function osdActivities(deps: SshDeps) {
     async ensureOsd(task: NodeTask, d: NodeDiskLayout): Promise<OsdResult> {
       const remote = Remote.of(task.node, task, deps);
       const vglv = `${d.volumeGroup}/${d.logicalVolume}`;
+      const volumes = { data: vglv, db: d.db };
       const state = await readState(remote, d);
       const ours = state.ours;
-      if (ours?.registered && ours.up) return { status: 'already', id: ours.id, cleaned: [] };
+      if (ours?.registered && ours.up) return { status: 'already', id: ours.id, cleaned: [], ...volumes };
       if (ours?.registered && ours.fsid) {
         const r = await remote.run(cmd('ceph-volume', 'lvm', 'activate', String(ours.id), ours.fsid), { label: `ceph-volume lvm activate ${ours.id}`, timeoutMs: 10 * 60_000 });
-        if (r.exitCode === 0) return { status: 'activated', id: ours.id, cleaned: [] };
+        if (r.exitCode === 0) return { status: 'activated', id: ours.id, cleaned: [], ...volumes };
         // An OSD that has run once holds data: only one that never booted may be thrown away.
         if (!ours.neverBooted) throw cephFailure(remote.target, `ceph-volume lvm activate ${ours.id}`, r);
       }
@@ -105,12 +122,13 @@ export function osdActivities(deps: SshDeps) {
         const r = await remote.run(cleanup.join(' && '), { label: 'remove what an interrupted OSD creation left', timeoutMs: 5 * 60_000 });
         if (r.exitCode !== 0) throw cephFailure(remote.target, 'cleanup of an interrupted OSD creation', r);
       }
+      const hostBucket = await crushHostBucket(remote, task.node.name);
       const create = cmd('ceph-volume', 'lvm', 'create', '--data', vglv, '--block.db', d.db);
       const r = await remote.run(create, { label: `ceph-volume lvm create --data ${vglv}`, timeoutMs: 30 * 60_000 });
       if (r.exitCode !== 0) throw cephFailure(remote.target, `ceph-volume lvm create --data ${vglv} --block.db ${d.db}`, r);
       const after = await readState(remote, d);
       if (!after.ours?.registered) throw ApplicationFailure.retryable(`${where(remote.target)}: ceph-volume lvm create succeeded but no OSD of the cluster is on ${vglv}.`, 'OsdMissing');
-      return { status: 'done', id: after.ours.id, cleaned };
+      return { status: 'done', id: after.ours.id, cleaned, ...volumes, ...(hostBucket ? { hostBucket } : {}) };
     },
   };
 }

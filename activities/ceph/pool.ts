@@ -8,6 +8,8 @@ import type { CephSettings } from '../../common/hyperConverged';
 import { cephFailure } from './errors';
 
 export interface PoolResult {
+  /** The pool's name, for a rollback. */
+  name?: string;
   pool: 'done' | 'already';
   storage: 'done' | 'already' | 'not asked';
   /** Settings of an existing pool that differ from the inventory: reported, never changed behind the operator's back. */
@@ -49,14 +51,15 @@ export function poolActivities(deps: SshDeps) {
         if (r.exitCode !== 0) throw cephFailure(remote.target, `pveceph pool create ${pool.name}`, r);
         poolStatus = 'done';
       }
-      if (!pool.addStorage) return { pool: poolStatus, storage: 'not asked', differences };
-      if (poolStatus === 'done' && !declared.includes(pool.name)) return { pool: poolStatus, storage: 'done', differences };
-      if (declared.includes(pool.name)) return { pool: poolStatus, storage: 'already', differences };
+      const name = pool.name;
+      if (!pool.addStorage) return { name, pool: poolStatus, storage: 'not asked', differences };
+      if (poolStatus === 'done' && !declared.includes(pool.name)) return { name, pool: poolStatus, storage: 'done', differences };
+      if (declared.includes(pool.name)) return { name, pool: poolStatus, storage: 'already', differences };
       // The pool exists (an earlier run was killed between the pool and its storage): add the storage alone.
       const add = cmd('pvesm', 'add', 'rbd', pool.name, '--pool', pool.name, '--content', 'images,rootdir', '--krbd', '0');
       const r = await remote.run(add, { label: `pvesm add rbd ${pool.name}` });
       if (r.exitCode !== 0 && !/already (defined|exists)/i.test(r.stderr)) throw cephFailure(remote.target, `pvesm add rbd ${pool.name}`, r);
-      return { pool: poolStatus, storage: 'done', differences };
+      return { name, pool: poolStatus, storage: 'done', differences };
     },
 
     /** `pvesm status` on one node: the pool's storage must be active everywhere. */

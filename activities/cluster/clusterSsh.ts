@@ -13,6 +13,8 @@ export interface ClusterSshResult {
   sshdConfig: 'changed' | 'already';
   /** Absent on the nodes that leave the shared file to one writer. */
   controllerKey?: 'added' | 'present';
+  /** The exact line written to /etc/pve/priv/authorized_keys (with `controllerKey`): what a rollback removes. */
+  controllerKeyLine?: string;
   /** /root/.ssh/authorized_keys still the symlink PVE made. */
   symlinkIntact: boolean;
 }
@@ -60,7 +62,7 @@ export function clusterSshActivities(deps: SshDeps) {
       }
       return {
         sshdConfig: 'already' in s ? 'already' : 'changed',
-        ...(writeClusterKey ? { controllerKey: s.key as 'added' | 'present' } : {}),
+        ...(writeClusterKey ? { controllerKey: s.key as 'added' | 'present', controllerKeyLine: deps.controllerKey.publicKey } : {}),
         symlinkIntact: (s.symlink ?? '').trim() === CLUSTER_KEYS,
       };
     },

@@ -16,6 +16,23 @@ export interface Peer {
 export interface TrustResult {
   added: number;
   present: number;
+  /** The exact lines this call appended, file by file: what a rollback removes, and nothing else. */
+  appended?: TrustAppended;
+}
+
+export interface TrustAppended {
+  authorizedKeys: string[];
+  knownHosts: string[];
+  /** Files this call created: a rollback that leaves them empty removes them. */
+  createdFiles?: string[];
+}
+
+export const TRUST_AUTHORIZED_KEYS = '/root/.ssh/authorized_keys';
+export const TRUST_KNOWN_HOSTS = '/root/.ssh/known_hosts';
+
+interface TrustLine {
+  file: 'authorizedKeys' | 'knownHosts';
+  line: string;
 }
 
 /** known_hosts lines are written in one canonical form so "already there" is an exact match. */
@@ -28,13 +45,24 @@ export function knownHostsLine(peer: Peer, hostKey: string): string {
  * the same replicated file, and appends from several nodes at once would race past each other's
  * check and duplicate lines.
  */
+function trustLines(peers: Peer[], authorizedKeys: boolean): TrustLine[] {
+  return peers.flatMap((p) => [
+    ...(authorizedKeys ? [{ file: 'authorizedKeys' as const, line: p.rootKey }] : []),
+    ...p.hostKeys.map((hk) => ({ file: 'knownHosts' as const, line: knownHostsLine(p, hk) })),
+  ]);
+}
+
+/** `created FILE` for each file it is about to create, then one `added` or `present` per line, in the order of `trustLines`. */
 export function trustCommand(peers: Peer[], authorizedKeys = true): string {
-  const lines: string[] = ['mkdir -p /root/.ssh && chmod 700 /root/.ssh'];
-  for (const p of peers) {
-    if (authorizedKeys) lines.push(appendLineOnce('/root/.ssh/authorized_keys', p.rootKey));
-    for (const hk of p.hostKeys) lines.push(appendLineOnce('/root/.ssh/known_hosts', knownHostsLine(p, hk), '644'));
-  }
-  return lines.join('\n');
+  const append = ({ file, line }: TrustLine) =>
+    file === 'authorizedKeys' ? appendLineOnce(TRUST_AUTHORIZED_KEYS, line) : appendLineOnce(TRUST_KNOWN_HOSTS, line, '644');
+  const lines = trustLines(peers, authorizedKeys);
+  const files = [...new Set(lines.map((l) => (l.file === 'authorizedKeys' ? TRUST_AUTHORIZED_KEYS : TRUST_KNOWN_HOSTS)))];
+  return [
+    'mkdir -p /root/.ssh && chmod 700 /root/.ssh',
+    ...files.map((f) => `[ -e ${f} ] || [ -L ${f} ] || echo created ${f}`),
+    ...lines.map(append),
+  ].join('\n');
 }
 
 const TRUST_BATCH = 6;
@@ -53,14 +81,23 @@ export function trustActivities(deps: SshDeps) {
   return {
     async trustPeers(task: NodeTask, peers: Peer[], authorizedKeys = true): Promise<TrustResult> {
       const remote = Remote.of(task.node, task, deps);
-      const total: TrustResult = { added: 0, present: 0 };
+      const appended: Required<TrustAppended> = { authorizedKeys: [], knownHosts: [], createdFiles: [] };
+      const total = { added: 0, present: 0, appended };
       // An SSH exec request must fit in one packet (about 32 KiB): large clusters go in batches.
       for (let i = 0; i < peers.length; i += TRUST_BATCH) {
-        const r = await remote.run(trustCommand(peers.slice(i, i + TRUST_BATCH), authorizedKeys), { label: 'trust peers' });
+        const batch = peers.slice(i, i + TRUST_BATCH);
+        const r = await remote.run(trustCommand(batch, authorizedKeys), { label: 'trust peers' });
         if (r.exitCode !== 0) throw commandFailed(remote.target, 'trust peers', r);
-        const words = r.stdout.split('\n');
-        total.added += words.filter((w) => w === 'added').length;
-        total.present += words.filter((w) => w === 'present').length;
+        const out = r.stdout.split('\n');
+        const words = out.filter((w) => w === 'added' || w === 'present');
+        const lines = trustLines(batch, authorizedKeys);
+        if (words.length !== lines.length) throw commandFailed(remote.target, 'trust peers', r);
+        appended.createdFiles.push(...out.filter((l) => l.startsWith('created ')).map((l) => l.slice('created '.length)));
+        words.forEach((w, j) => {
+          if (w === 'present') return void total.present++;
+          total.added++;
+          appended[lines[j].file].push(lines[j].line);
+        });
       }
       return total;
     },

@@ -9,7 +9,8 @@ import { where } from '../ssh/errors';
 import { NodeTask } from '../nodes/task';
 import type { HaSettings } from '../../common/hyperConverged';
 
-type Step = { status: 'done' | 'already' | 'updated' };
+/** `name` is the group's or rule's, for a rollback. */
+type Step = { status: 'done' | 'already' | 'updated'; name?: string };
 
 const HA_CONFIG = [
   section('resources', 'cat /etc/pve/ha/resources.cfg 2>/dev/null || true'),
@@ -46,21 +47,22 @@ async function run(remote: Remote, command: string, label: string): Promise<void
 export function haActivities(deps: SshDeps) {
   return {
     /** The test VM, created once when no node of the cluster has that id. */
-    async ensureTestVm(task: NodeTask, vm: NonNullable<HaSettings['testVm']>): Promise<{ status: 'done' | 'already'; node: string }> {
+    async ensureTestVm(task: NodeTask, vm: NonNullable<HaSettings['testVm']>): Promise<{ status: 'done' | 'already'; node: string; id?: number; name?: string }> {
       const remote = Remote.of(task.node, task, deps);
       const found = await remote.run(`ls /etc/pve/nodes/*/qemu-server/${vm.id}.conf 2>/dev/null`, { label: `find VM ${vm.id}` });
       const at = /\/etc\/pve\/nodes\/([^/]+)\/qemu-server\//.exec(found.stdout)?.[1];
-      if (at) return { status: 'already', node: at };
+      const which = { id: vm.id, name: vm.name };
+      if (at) return { status: 'already', node: at, ...which };
       const create = cmd(
         'qm', 'create', String(vm.id), '--name', vm.name, '--memory', String(vm.memoryMiB), '--cores', String(vm.cores),
         '--net0', 'virtio,bridge=vmbr0', '--scsihw', 'virtio-scsi-single', '--scsi0', `${vm.storage}:${vm.diskGiB}`,
       );
       const r = await remote.run(create, { label: `qm create ${vm.id}`, timeoutMs: 10 * 60_000 });
       if (r.exitCode !== 0) {
-        if (/already exists/i.test(r.stderr)) return { status: 'already', node: task.node.name };
+        if (/already exists/i.test(r.stderr)) return { status: 'already', node: task.node.name, ...which };
         throw commandFailed(remote.target, `qm create ${vm.id}`, r, /storage .* does not exist|no such storage|invalid/i.test(r.stderr));
       }
-      return { status: 'done', node: task.node.name };
+      return { status: 'done', node: task.node.name, ...which };
     },
 
     /** PVE 8: the group, created or brought to the inventory's nodes. */
@@ -71,12 +73,12 @@ export function haActivities(deps: SshDeps) {
       const nodes = ha.nodes.join(',');
       if (!g) {
         await run(remote, cmd('ha-manager', 'groupadd', ha.name, '--nodes', nodes, ...(ha.strict ? ['--restricted', '1'] : [])), `ha-manager groupadd ${ha.name}`);
-        return { status: 'done' };
+        return { status: 'done', name: ha.name };
       }
       const have = g.nodes.map((n) => n.node).sort().join(',');
-      if (have === [...ha.nodes].sort().join(',') && g.restricted === ha.strict) return { status: 'already' };
+      if (have === [...ha.nodes].sort().join(',') && g.restricted === ha.strict) return { status: 'already', name: ha.name };
       await run(remote, cmd('ha-manager', 'groupset', ha.name, '--nodes', nodes, '--restricted', ha.strict ? '1' : '0'), `ha-manager groupset ${ha.name}`);
-      return { status: 'updated' };
+      return { status: 'updated', name: ha.name };
     },
 
     /** Each VM as an HA resource with state started (in the group on PVE 8). */
@@ -111,12 +113,12 @@ export function haActivities(deps: SshDeps) {
       }
       if (!rule) {
         await run(remote, cmd('ha-manager', 'rules', 'add', 'node-affinity', ha.name, '--resources', resources, '--nodes', nodes, ...(ha.strict ? ['--strict', '1'] : [])), `ha-manager rules add node-affinity ${ha.name}`);
-        return { status: 'done' };
+        return { status: 'done', name: ha.name };
       }
       const same = (a: string[], b: string[]) => [...a].sort().join(',') === [...b].sort().join(',');
-      if (same(rule.resources, ha.vms.map(sid)) && same((rule.nodes ?? []).map((n) => n.node), ha.nodes) && !!rule.strict === ha.strict) return { status: 'already' };
+      if (same(rule.resources, ha.vms.map(sid)) && same((rule.nodes ?? []).map((n) => n.node), ha.nodes) && !!rule.strict === ha.strict) return { status: 'already', name: ha.name };
       await run(remote, cmd('ha-manager', 'rules', 'set', 'node-affinity', ha.name, '--resources', resources, '--nodes', nodes, '--strict', ha.strict ? '1' : '0'), `ha-manager rules set node-affinity ${ha.name}`);
-      return { status: 'updated' };
+      return { status: 'updated', name: ha.name };
     },
 
     async haStatus(task: NodeTask): Promise<HaStatusJson> {

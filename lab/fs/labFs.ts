@@ -110,7 +110,13 @@ export class LabFs implements IFileSystem {
   }
 
   writeFile(path: string, content: FileContent, options?: WriteOptions): Promise<void> {
-    return this.store(path, content, options, (fs, rel) => fs.writeFile(rel, content, options));
+    return this.store(path, content, options, async (fs, rel) => {
+      // open(O_TRUNC) keeps an existing file's mode (`> authorized_keys` stays 0600); the
+      // in-memory backend would reset it to 0644.
+      const before = (await fs.stat(rel).catch(() => undefined))?.mode;
+      await fs.writeFile(rel, content, options);
+      if (before !== undefined && ((await fs.stat(rel)).mode & 0o7777) !== (before & 0o7777)) await fs.chmod(rel, before & 0o7777);
+    });
   }
 
   appendFile(path: string, content: FileContent, options?: WriteOptions): Promise<void> {

@@ -144,7 +144,10 @@ export async function sshMergeKeys(node: NodeContext): Promise<void> {
   if (await isFile(node, `${ROOT_RSA}.pub`)) data += `\n${(await node.fs.readFile(`${ROOT_RSA}.pub`)).replace(/\n$/, '')}\n`;
   const seen = new Set<string>();
   let merged = '';
-  for (const line of data.split('\n')) {
+  // Perl's split(/\n/) drops trailing empty fields: a merge adds no blank line at the end.
+  const lines = data.split('\n');
+  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  for (const line of lines) {
     const m = /(^|\s)ssh-(rsa|dsa)\s+(\S+)\s+\S+$/.exec(line);
     if (!line.startsWith('#') && m) {
       if (seen.has(m[3] as string)) continue;

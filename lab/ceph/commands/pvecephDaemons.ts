@@ -249,6 +249,13 @@ export async function mgrDestroy(args: string[], node: NodeContext, signal: Abor
   });
 }
 
+/** The data directory is a tmpfs mount: unmounted, its files are gone and the empty mountpoint stays. */
+async function unmountOsdDir(node: NodeContext, id: number): Promise<void> {
+  const dir = osdDir(id);
+  if (!(await node.fs.exists(dir))) return;
+  for (const f of await node.fs.readdir(dir)) await node.fs.rm(`${dir}/${f}`, { recursive: true, force: true });
+}
+
 /** `pveceph osd destroy ID [--cleanup 1]`: refuses while the OSD is in or up, then stops, removes and zaps it. */
 export async function osdDestroy(args: string[], node: NodeContext, signal: AbortSignal | undefined): Promise<ExecResult> {
   const params = parseParams('pveceph osd destroy <osdid> [OPTIONS]', args, ['osdid'], { osdid: { type: 'integer' }, cleanup: { type: 'boolean' } });
@@ -293,6 +300,7 @@ export async function osdDestroy(args: string[], node: NodeContext, signal: Abor
     } else {
       t.print(`Unmount OSD osd.${id} from  ${osdDir(id)}\n`);
     }
+    await unmountOsdDir(node, id);
   });
 }
 

@@ -1,8 +1,8 @@
 import type { ExecResult } from 'just-bash';
-import { isResult, parseParams, pmxcfsDown } from '../../commands/pveCli';
+import { isResult, parseParams, pmxcfsDown, type ParamSpec } from '../../commands/pveCli';
 import { fail, ok, type LabCommand, type NodeContext } from '../../commands/types';
 import { poolMaxAvail, poolStored } from '../report';
-import { parseStorageCfg, STORAGE_CFG, type StorageSection } from '../storageCfg';
+import { addSection, isStorageId, parseStorageCfg, removeSection, STORAGE_CFG, type StorageSection } from '../storageCfg';
 
 interface StorageStatus {
   id: string;
@@ -79,7 +79,55 @@ async function status(args: string[], node: NodeContext): Promise<ExecResult> {
   return ok(statusTable(node, rows));
 }
 
-/** pvesm (PVE::CLI::pvesm): `status`, the storages this node sees with their sizes in KiB. */
+/** The rbd plugin's options `pvesm add rbd` takes here (PVE::Storage::RBDPlugin). */
+const RBD_OPTIONS: Record<string, ParamSpec> = {
+  type: { type: 'string' },
+  storage: { type: 'string' },
+  pool: { type: 'string' },
+  content: { type: 'string' },
+  krbd: { type: 'boolean' },
+  nodes: { type: 'string' },
+  disable: { type: 'boolean' },
+  monhost: { type: 'string' },
+  username: { type: 'string' },
+  'data-pool': { type: 'string' },
+};
+
+/**
+ * `pvesm add rbd ID --pool POOL ...` (PVE::API2::Storage::Config::create): the section written
+ * under the storage config lock, keys sorted as PVE writes them; silent on success.
+ */
+async function add(args: string[], node: NodeContext): Promise<ExecResult> {
+  const usage = 'pvesm add <type> <storage> [OPTIONS]';
+  const params = parseParams(usage, args, ['type', 'storage'], RBD_OPTIONS);
+  if (isResult(params)) return params;
+  const type = String(params['type']);
+  if (type !== 'rbd') return fail(`pvesm add ${type}: not simulated by the lab twin (rbd is)\n`, 255);
+  const id = String(params['storage']);
+  if (!isStorageId(id)) return fail(`400 Parameter verification failed.\nstorage: invalid format - storage ID '${id}' contains illegal characters\n\n${usage}\n`, 255);
+  if (!node.cluster.cfsQuorate(node.name)) return fail("create storage failed: cfs-lock 'file-storage_cfg' error: no quorum!\n", 255);
+  const text = await node.fs.readFile(STORAGE_CFG).catch(() => '');
+  if (parseStorageCfg(text).some((s) => s.id === id)) return fail(`create storage failed: storage ID '${id}' already defined\n`, 255);
+  const props: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params)) if (k !== 'type' && k !== 'storage') props[k] = typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
+  const section: StorageSection = { type, id, props: Object.fromEntries(Object.keys(props).sort().map((k) => [k, props[k] as string])) };
+  await node.fs.writeFile(STORAGE_CFG, addSection(text, section));
+  return ok();
+}
+
+/** `pvesm remove ID` (PVE::API2::Storage::Config::delete): the section goes, the others stay as written. */
+async function remove(args: string[], node: NodeContext): Promise<ExecResult> {
+  const params = parseParams('pvesm remove <storage>', args, ['storage'], { storage: { type: 'string' } });
+  if (isResult(params)) return params;
+  const id = String(params['storage']);
+  if (!node.cluster.cfsQuorate(node.name)) return fail("delete storage failed: cfs-lock 'file-storage_cfg' error: no quorum!\n", 255);
+  const text = await node.fs.readFile(STORAGE_CFG).catch(() => '');
+  if (!parseStorageCfg(text).some((s) => s.id === id)) return fail(`delete storage failed: storage '${id}' does not exist\n`, 255);
+  await node.fs.writeFile(STORAGE_CFG, removeSection(text, id));
+  return ok();
+}
+
+/** pvesm (PVE::CLI::pvesm): `status`, the storages this node sees with their sizes in KiB; `add rbd` and `remove`. */
 export const pvesm: LabCommand = {
   name: 'pvesm',
   dir: '/usr/sbin',
@@ -87,6 +135,8 @@ export const pvesm: LabCommand = {
     const down = pmxcfsDown(node);
     if (down) return down;
     if (args[0] === 'status') return status(args.slice(1), node);
+    if (args[0] === 'add') return add(args.slice(1), node);
+    if (args[0] === 'remove') return remove(args.slice(1), node);
     if (args[0] === undefined) return fail('ERROR: no command specified\nUSAGE: pvesm <COMMAND> [ARGS] [OPTIONS]\n', 255);
     return fail(`pvesm ${args[0]}: not simulated by the lab twin\n`, 255);
   },
