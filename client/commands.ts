@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { startWorkflow, StartFlags } from './startWorkflow';
 import { RUNBOOKS } from '../common/constants';
-import { drillOptions } from './drillOptions';
+import { drillOptions, operatorOptions } from './drillOptions';
 
 export function intOption(name: string, min: number, max: number) {
   return (v: string) => {
@@ -19,7 +19,7 @@ export const connectionOptions = (c: Command) =>
 
 /** `start-workflow RUNBOOK -i FILE ...`, shared by the `start-workflow` binary and `pve-runbooks start`. */
 export function startCommand(name: string, run: (fn: () => Promise<number | void>) => Promise<void>): Command {
-  return drillOptions(connectionOptions(
+  return operatorOptions(drillOptions(connectionOptions(
     new Command(name)
       .description(`start a runbook (${RUNBOOKS.join(', ')}) on the cluster of an inventory`)
       .argument('<runbook>', `one of: ${RUNBOOKS.join(', ')}`)
@@ -31,5 +31,5 @@ export function startCommand(name: string, run: (fn: () => Promise<number | void
       .option('--confirm <cluster-name>', 'destroyCluster, createCluster --force-recreate: confirm with the exact cluster name')
       .option('--force-recreate', 'createCluster: destroy a cluster that cannot be reconciled, then build anew')
       .option('--teardown', 'destroyCluster: remove HA, pools, OSDs, managers and monitors first instead of refusing while they exist'),
-  )).action((runbook: string, opts: StartFlags) => run(() => startWorkflow(runbook, opts)));
+  )), { rollback: true }).action((runbook: string, opts: StartFlags) => run(() => startWorkflow(runbook, opts)));
 }

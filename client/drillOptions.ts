@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Inventory } from '../common/inventory';
 import type { CrashDrillInput } from '../workflows/crashDrill';
 import { UserError } from './errors';
@@ -13,7 +13,12 @@ export interface DrillFlags {
   failback?: boolean;
   dryRun?: boolean;
   poll?: number;
+}
+
+/** How long a paused run waits for `decide`, and (createCluster) what happens when nobody answers. */
+export interface OperatorFlags {
   operatorWait?: number;
+  onNoDecision?: 'abort' | 'rollback';
 }
 
 const seconds = (name: string, min: number, max: number) => (v: string) => {
@@ -39,12 +44,11 @@ export function drillOptions(c: Command): Command {
     .option('--victim-wait <s>', 'crashDrill: seconds to wait for the victim to rejoin before asking the operator (default 900)', seconds('--victim-wait', 10, 7 * 86_400))
     .option('--failback', 'crashDrill: migrate the VMs back to the victim once it is back')
     .option('--dry-run', 'crashDrill: run every check, crash nothing')
-    .option('--operator-wait <s>', 'crashDrill: seconds to wait for an operator decision before aborting (default 86400)', seconds('--operator-wait', 1, 30 * 86_400))
     .option('--poll <s>', 'crashDrill: seconds between polls of the cluster (default 5)', seconds('--poll', 0.1, 300));
 }
 
 /** The workflow input's drill part; a victim that is not in the inventory is refused before anything starts. */
-export function drillInput(flags: DrillFlags, inventory: Inventory): Omit<CrashDrillInput, 'inventory'> {
+export function drillInput(flags: DrillFlags & OperatorFlags, inventory: Inventory): Omit<CrashDrillInput, 'inventory'> {
   const names = inventory.nodes.map((n) => n.name);
   if (flags.victim && flags.victim !== 'auto' && !names.includes(flags.victim)) {
     throw new UserError(`--victim ${flags.victim}: no such node in the inventory; choose one of ${names.join(', ')} or auto`);
@@ -62,8 +66,15 @@ export function drillInput(flags: DrillFlags, inventory: Inventory): Omit<CrashD
   };
 }
 
+/** Options of every runbook that pauses for its operator when a step fails for good. */
+export function operatorOptions(c: Command, opts: { rollback: boolean }): Command {
+  c.option('--operator-wait <s>', 'createCluster, destroyCluster, crashDrill: seconds a paused run waits for `decide` (default 86400)', seconds('--operator-wait', 1, 30 * 86_400));
+  if (!opts.rollback) return c;
+  return c.addOption(new Option('--on-no-decision <action>', 'createCluster: what a paused run does when nobody decides in time (default abort)').choices(['abort', 'rollback']));
+}
+
 /** Drill options given to another runbook are a mistake worth saying. */
 export function drillFlagsGiven(flags: DrillFlags): string[] {
-  const map: Record<keyof DrillFlags, string> = { victim: '--victim', vms: '--vms', sloRecovery: '--slo-recovery', sloStarted: '--slo-started', rebootAfter: '--reboot-after', victimWait: '--victim-wait', failback: '--failback', dryRun: '--dry-run', poll: '--poll', operatorWait: '--operator-wait' };
+  const map: Record<keyof DrillFlags, string> = { victim: '--victim', vms: '--vms', sloRecovery: '--slo-recovery', sloStarted: '--slo-started', rebootAfter: '--reboot-after', victimWait: '--victim-wait', failback: '--failback', dryRun: '--dry-run', poll: '--poll' };
   return (Object.keys(map) as (keyof DrillFlags)[]).filter((k) => flags[k] !== undefined).map((k) => map[k]);
 }

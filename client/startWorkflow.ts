@@ -11,16 +11,16 @@ import { renderConnectivity } from './render/connectivity';
 import { renderCreateCluster } from './render/createCluster';
 import { renderHealth } from './render/health';
 import type { HealthReport } from '../workflows/clusterHealth';
-import { followProgress } from './follow';
+import { announceOperatorQuestions, followProgress } from './follow';
 import type { ConnectivityReport } from '../workflows/testConnectivity';
 import type { CreateClusterResult } from '../workflows/createCluster';
 import type { DestroyClusterResult } from '../workflows/destroyCluster';
 import { confirmUpdate } from '../workflows/destroyCluster';
 import type { DrillResult } from '../common/drill/result';
 import { renderCrashDrill } from './render/crashDrill';
-import { DrillFlags, drillFlagsGiven, drillInput } from './drillOptions';
+import { DrillFlags, OperatorFlags, drillFlagsGiven, drillInput } from './drillOptions';
 
-export interface StartFlags extends ConnectionFlags, DrillFlags {
+export interface StartFlags extends ConnectionFlags, DrillFlags, OperatorFlags {
   inventory: string;
   format?: 'yaml' | 'ini';
   wait?: boolean;
@@ -107,11 +107,15 @@ export async function startWorkflow(runbookName: string, flags: StartFlags): Pro
   const misplaced = runbook === 'crashDrill' ? [] : drillFlagsGiven(flags);
   if (misplaced.length) throw new UserError(`${misplaced.join(', ')} only apply to crashDrill`);
   if (flags.forceRecreate && !flags.confirm) throw new UserError('--force-recreate destroys the existing cluster: add --confirm <its exact name>');
+  if (flags.operatorWait !== undefined && !['createCluster', 'destroyCluster', 'crashDrill'].includes(runbook)) throw new UserError(`--operator-wait does not apply to ${runbook}: it never pauses for an operator`);
+  if (flags.onNoDecision && runbook !== 'createCluster') throw new UserError('--on-no-decision only applies to createCluster (the only runbook that can roll back)');
+  const operator = { ...(flags.operatorWait !== undefined ? { waitSeconds: flags.operatorWait } : {}), ...(flags.onNoDecision ? { onNoDecision: flags.onNoDecision } : {}) };
   const input = {
     inventory: toRunbookInventory(inventory),
     ...(runbook === 'createCluster' && flags.forceRecreate ? { forceRecreate: { confirm: flags.confirm! } } : {}),
     ...(runbook === 'destroyCluster' && flags.teardown ? { teardown: true } : {}),
     ...(runbook === 'crashDrill' ? drillInput(flags, inventory) : {}),
+    ...((runbook === 'createCluster' || runbook === 'destroyCluster') && Object.keys(operator).length ? { operator } : {}),
   };
   const client = await connectClient(target);
   const workflowId = workflowIdFor(runbook, inventory.cluster.name);
@@ -156,12 +160,15 @@ export async function startWorkflow(runbookName: string, flags: StartFlags): Pro
     if (runbook === 'destroyCluster') await confirmDestroy(handle, flags.confirm, inventory.cluster.name, info);
     if (!flags.wait && !flags.follow) return 0;
     if (flags.follow) await followProgress(handle);
+    const stopAnnouncing = announceOperatorQuestions(handle, (s) => process.stderr.write(`${s}\n`));
     let result: unknown;
     try {
       result = await handle.result();
     } catch (err) {
       if (err instanceof WorkflowFailedError) throw new UserError(`${runbook} failed: ${err.cause?.message ?? err.message}`, 1);
       throw err;
+    } finally {
+      stopAnnouncing();
     }
     if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else process.stdout.write(render(runbook, result));

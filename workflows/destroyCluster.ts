@@ -3,6 +3,7 @@ import type { Activities } from '../activities';
 import type { NodeFacts } from '../activities/nodes/facts';
 import type { RunbookInventory, RunbookNode } from '../common/inventory';
 import { ProgressTracker } from './progress';
+import { OperatorGate, type OperatorPolicy, type OperatorRecord } from './operator/gate';
 import { sshStep } from './retry';
 import { cephSettings, haSettings } from '../common/hyperConverged';
 
@@ -16,6 +17,8 @@ export interface DestroyClusterInput {
   confirmWithinSeconds?: number;
   /** Tear down HA, the test VM, pools, OSDs, managers and monitors first, instead of refusing while they exist. */
   teardown?: boolean;
+  /** How long a failed step waits for the operator's `decide` (retry, skip or abort), and what happens when nobody answers. */
+  operator?: Omit<OperatorPolicy, 'onNoDecision'>;
 }
 
 export interface DestroyClusterResult {
@@ -25,6 +28,8 @@ export interface DestroyClusterResult {
   /** What the teardown removed, in order. */
   tornDown: string[];
   summary: string;
+  /** What the operator (or the wait policy) decided when steps failed. */
+  decisions?: OperatorRecord[];
 }
 
 export const DESTROY_CLUSTER_PHASES = ['discover', 'awaiting confirmation', 'teardown', 'separate', 'verify'];
@@ -94,10 +99,11 @@ export async function destroyCluster(input: DestroyClusterInput): Promise<Destro
     throw ApplicationFailure.nonRetryable(`no confirmation arrived for destroying cluster ${name}; nothing was changed`, 'NotConfirmed');
   }
 
+  const gate = new OperatorGate(progress, input.operator, { rollbackRefused: 'a destroyed cluster is built again with createCluster, not undone' });
   const tornDown: string[] = [];
   if (services.ceph || services.haResources.length) {
     progress.phase('teardown');
-    tornDown.push(...(await teardown(inv, clustered, progress)));
+    tornDown.push(...(await gate.must({ label: 'Ceph and HA teardown', neededBecause: 'separating the nodes first would orphan Ceph and the HA resources' }, () => teardown(inv, clustered, progress))));
   }
 
   progress.phase('separate');
@@ -107,24 +113,32 @@ export async function destroyCluster(input: DestroyClusterInput): Promise<Destro
   const separated: string[] = [];
   for (const n of order) {
     progress.node(n.name, 'separate', 'running');
-    await acts.separateNode.executeWithOptions({ ...sshStep, startToCloseTimeout: '10 minutes', summary: `separate ${n.name}` }, [task(n)]);
     remaining.splice(remaining.indexOf(n), 1);
-    if (remaining.length) {
-      const keeper = remaining[remaining.length - 1];
-      await acts.deleteNode.executeWithOptions({ ...sshStep, summary: `pvecm delnode ${n.name} on ${keeper.name}` }, [task(keeper), n.name, remaining.length]);
-    }
+    const keeper = remaining[remaining.length - 1];
+    await gate.must({ label: `separate ${n.name}`, neededBecause: `the remaining members' vote count and the next separation count on ${n.name} being gone` }, async () => {
+      await acts.separateNode.executeWithOptions({ ...sshStep, startToCloseTimeout: '10 minutes', summary: `separate ${n.name}` }, [task(n)]);
+      if (keeper) await acts.deleteNode.executeWithOptions({ ...sshStep, summary: `pvecm delnode ${n.name} on ${keeper.name}` }, [task(keeper), n.name, remaining.length]);
+    });
     separated.push(n.name);
     progress.node(n.name, 'standalone', 'done');
   }
 
   progress.phase('verify');
-  const after = await Promise.all(inv.nodes.map((n) => acts.gatherNodeFacts.executeWithOptions({ ...sshStep, summary: `verify ${n.name}` }, [task(n)])));
-  const left = inv.nodes.filter((n, i) => after[i].mode !== 'standalone' || after[i].hasAuthkey || after[i].knownNodes.some((k) => k !== n.name));
-  if (left.length) {
-    throw ApplicationFailure.nonRetryable(`separation incomplete on ${left.map((n) => n.name).join(', ')}: cluster configuration or other nodes' files remain`, 'VerificationFailed');
-  }
+  const verified = await gate.step({ label: 'verify every node standalone' }, async () => {
+    const after = await Promise.all(inv.nodes.map((n) => acts.gatherNodeFacts.executeWithOptions({ ...sshStep, summary: `verify ${n.name}` }, [task(n)])));
+    const left = inv.nodes.filter((n, i) => after[i].mode !== 'standalone' || after[i].hasAuthkey || after[i].knownNodes.some((k) => k !== n.name));
+    if (left.length) {
+      throw ApplicationFailure.nonRetryable(`separation incomplete on ${left.map((n) => n.name).join(', ')}: cluster configuration or other nodes' files remain`, 'VerificationFailed');
+    }
+    return true;
+  });
   progress.phase('done');
-  return { cluster: name, separated, alreadyStandalone: standalone, tornDown, summary: `cluster ${name} destroyed: ${separated.join(', ')} back to standalone` };
+  const summary = [
+    `cluster ${name} destroyed: ${separated.join(', ')} back to standalone`,
+    ...(verified ? [] : ['verification skipped by the operator']),
+    ...(gate.decisions.length ? [`operator decisions: ${gate.decisions.map((d) => `${d.action} at "${d.step}"`).join(', ')}`] : []),
+  ].join('; ');
+  return { cluster: name, separated, alreadyStandalone: standalone, tornDown, summary, ...(gate.decisions.length ? { decisions: gate.decisions } : {}) };
 }
 
 /**

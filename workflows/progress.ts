@@ -45,6 +45,10 @@ export class ProgressTracker {
     this.publish();
   }
 
+  get current(): string {
+    return this.p.phase;
+  }
+
   phase(name: string): void {
     this.p.phase = name;
     this.publish();

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { connectionOptions, intOption } from '../commands';
-import { drillOptions } from '../drillOptions';
+import { drillOptions, operatorOptions } from '../drillOptions';
 import { drillReport, ReportFlags } from './report';
 import { drillHistory, HistoryFlags } from './history';
 import { CreateFlags, createSchedule, deleteSchedule, describeSchedule, listSchedules, pauseSchedule, triggerSchedule, unpauseSchedule } from './schedule';
@@ -30,7 +30,7 @@ export function drillCommand(run: Run): Command {
     .action((opts: HistoryFlags) => run(() => drillHistory(opts)));
 
   const schedule = drill.command('schedule').description('Temporal Schedules that run the drill (overlap policy SKIP: never two at once)');
-  drillOptions(connectionOptions(schedule.command('create').description('schedule the drill of an inventory on a cron expression')))
+  operatorOptions(drillOptions(connectionOptions(schedule.command('create').description('schedule the drill of an inventory on a cron expression'))), { rollback: false })
     .requiredOption('-i, --inventory <file>', 'inventory file (YAML or Ansible INI)')
     .addOption(new Option('--format <format>', 'inventory format').choices(['yaml', 'ini']))
     .requiredOption('--cron <expr>', 'when to run, e.g. "0 3 * * 1" (Mondays 03:00)')

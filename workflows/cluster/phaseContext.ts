@@ -3,6 +3,7 @@ import type { Duration } from '@temporalio/common';
 import type { NodeTask } from '../../activities/nodes/task';
 import type { RunbookInventory, RunbookNode } from '../../common/inventory';
 import type { ProgressTracker } from '../progress';
+import type { OperatorGate } from '../operator/gate';
 
 /** What every phase of a runbook shares: the inventory, progress, and how to fan out over nodes. */
 export interface PhaseContext {
@@ -14,9 +15,11 @@ export interface PhaseContext {
   every: Duration;
   withinMs: number;
   warnings: string[];
+  /** Where a failed step waits for its operator and completed steps register their undo. */
+  gate: OperatorGate;
 }
 
-export function phaseContext(inv: RunbookInventory, progress: ProgressTracker, opts: { every: Duration; withinMs: number; warnings: string[] }): PhaseContext {
+export function phaseContext(inv: RunbookInventory, progress: ProgressTracker, opts: { every: Duration; withinMs: number; warnings: string[]; gate: OperatorGate }): PhaseContext {
   const byName = new Map(inv.nodes.map((n) => [n.name, n]));
   return {
     inv,

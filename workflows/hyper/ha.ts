@@ -30,26 +30,45 @@ export async function haPhase(ctx: PhaseContext, pveMajor: number): Promise<HaRe
   const ha = haSettings(ctx.inv)!;
   const via = ctx.node(ha.nodes[0]);
   const t = ctx.task(via);
+  const gate = ctx.gate;
   let testVm: HaReport['testVm'];
   if (ha.testVm) {
-    const r = await step(acts.ensureTestVm, `test VM ${ha.testVm.id} on ${via.name}`, [t, ha.testVm], longStep);
-    testVm = { id: ha.testVm.id, ...r };
+    const vm = ha.testVm;
+    const r = await gate.must({ label: `test VM ${vm.id}`, neededBecause: `HA protects vm:${vm.id}, which must exist first` }, () => step(acts.ensureTestVm, `test VM ${vm.id} on ${via.name}`, [t, vm], longStep));
+    if (r.status === 'done') gate.compensate(`test VM ${vm.id}`, () => step(acts.undoTestVm, `qm destroy ${vm.id}`, [t, { id: vm.id, name: vm.name }], longStep));
+    testVm = { id: vm.id, ...r };
   }
   const placement = pveMajor >= 9 ? 'rule' : 'group';
-  if (placement === 'group') {
-    await step(acts.ensureHaGroup, `HA group ${ha.name}`, [t, ha]);
-    await step(acts.ensureHaResources, `HA resources ${ha.vms.map((v) => `vm:${v}`).join(', ')}`, [t, ha, pveMajor]);
-  } else {
-    // A rule names resources, so they exist before it.
-    await step(acts.ensureHaResources, `HA resources ${ha.vms.map((v) => `vm:${v}`).join(', ')}`, [t, ha, pveMajor]);
-    await step(acts.ensureHaRule, `HA node-affinity rule ${ha.name}`, [t, ha]);
-  }
+  const resources = async () => {
+    const r = await step(acts.ensureHaResources, `HA resources ${ha.vms.map((v) => `vm:${v}`).join(', ')}`, [t, ha, pveMajor]);
+    if (r.added.length) gate.compensate(`HA resources ${r.added.join(', ')}`, () => step(acts.undoHaResources, `ha-manager remove ${r.added.join(', ')}`, [t, r]));
+  };
+  const placed = await gate.step({ label: `HA resources and ${placement} ${ha.name}` }, async () => {
+    if (placement === 'group') {
+      const g = await step(acts.ensureHaGroup, `HA group ${ha.name}`, [t, ha]);
+      if (g.status === 'done') gate.compensate(`HA group ${ha.name}`, () => step(acts.undoHaGroup, `ha-manager groupremove ${ha.name}`, [t, { name: ha.name }]));
+      await resources();
+    } else {
+      // A rule names resources, so they exist before it.
+      await resources();
+      const rule = await step(acts.ensureHaRule, `HA node-affinity rule ${ha.name}`, [t, ha]);
+      if (rule.status === 'done') gate.compensate(`HA rule ${ha.name}`, () => step(acts.undoHaRule, `ha-manager rules remove ${ha.name}`, [t, { name: ha.name }]));
+    }
+    return true;
+  });
+  if (!placed) ctx.warnings.push(`HA ${placement} ${ha.name} and its resources were skipped by the operator: the VMs are not protected`);
   let status: HaStatusJson | undefined;
-  await waitUntil('protected VMs started under HA', async () => {
+  const started = await gate.step({ label: 'wait for the protected VMs started' }, () =>
+    waitUntil('protected VMs started under HA', async () => {
+      status = await step(acts.haStatus, 'ha status', [t]);
+      const missing = haMissing(status, ha.vms);
+      return { done: missing.length === 0, missing: missing.join('; ') };
+    }, { every: ctx.every, withinMs: ctx.withinMs }).then(() => true),
+  );
+  if (!started) {
+    ctx.warnings.push('the wait for the protected VMs to start under HA was skipped by the operator');
     status = await step(acts.haStatus, 'ha status', [t]);
-    const missing = haMissing(status, ha.vms);
-    return { done: missing.length === 0, missing: missing.join('; ') };
-  }, { every: ctx.every, withinMs: ctx.withinMs });
+  }
   return {
     placement,
     name: ha.name,

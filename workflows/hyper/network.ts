@@ -30,19 +30,27 @@ export const describeFailedPairs = (pings: PingResult[]) =>
  */
 export async function privateNetworkPhase(ctx: PhaseContext): Promise<NetworkReport> {
   const plans = ctx.inv.nodes.map((n) => ({ n, net: nodeNetwork(ctx.inv, n)! }));
-  const applied = await perNode(ctx, 'private bridge', ctx.inv.nodes, (n) => {
-    const net = plans.find((p) => p.n === n)!.net;
-    return step(acts.configurePrivateBridge, `${net.bridge} over ${net.nic} on ${n.name}`, [ctx.task(n), { nic: net.nic, bridge: net.bridge, cidr: net.cidr, mtu: net.mtu }]);
-  });
+  const gate = ctx.gate;
+  const applied = await gate.must({ label: 'private bridges', neededBecause: "Ceph's public and cluster networks run on them" }, () =>
+    perNode(ctx, 'private bridge', ctx.inv.nodes, async (n) => {
+      const net = plans.find((p) => p.n === n)!.net;
+      const r = await step(acts.configurePrivateBridge, `${net.bridge} over ${net.nic} on ${n.name}`, [ctx.task(n), { nic: net.nic, bridge: net.bridge, cidr: net.cidr, mtu: net.mtu }]);
+      if (r.status === 'done') gate.compensate(`${net.bridge} on ${n.name}`, () => step(acts.undoPrivateBridge, `restore /etc/network/interfaces on ${n.name}`, [ctx.task(n), { bridge: net.bridge }]));
+      return r;
+    }),
+  );
   const mtu = Math.min(...plans.map((p) => p.net.mtu));
-  const pings = await jumboPings(ctx, plans.map((p) => ({ name: p.n.name, address: p.net.address })), mtu, 'jumbo ping');
-  const failed = describeFailedPairs(pings);
-  if (failed.length) {
-    throw ApplicationFailure.nonRetryable(
-      `MTU ${mtu} does not pass end to end on ${failed.length} path(s); check the switch ports and the NICs of these pairs:\n- ${failed.join('\n- ')}`,
-      'JumboFramesBlocked',
-    );
-  }
+  const pings = await gate.must({ label: `jumbo frames (MTU ${mtu}) between every pair`, neededBecause: 'Ceph drops or stalls traffic on a path that does not pass full frames' }, async () => {
+    const all = await jumboPings(ctx, plans.map((p) => ({ name: p.n.name, address: p.net.address })), mtu, 'jumbo ping');
+    const failed = describeFailedPairs(all);
+    if (failed.length) {
+      throw ApplicationFailure.nonRetryable(
+        `MTU ${mtu} does not pass end to end on ${failed.length} path(s); check the switch ports and the NICs of these pairs:\n- ${failed.join('\n- ')}`,
+        'JumboFramesBlocked',
+      );
+    }
+    return all;
+  });
   return {
     nodes: plans.map((p) => ({ name: p.n.name, bridge: p.net.bridge, address: p.net.cidr, mtu: p.net.mtu, status: applied[p.n.name].status })),
     pings,

@@ -1,0 +1,164 @@
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { LabEnv } from '../helpers/labEnv';
+import { changedPaths, snapshotFiles } from '../helpers/fsSnapshot';
+import { decideUpdate } from '../../workflows/operator/gate';
+import { progressQuery, type Progress } from '../../workflows/progress';
+import type { Inventory } from '../../common/inventory';
+
+const NODES = ['pve1', 'pve2', 'pve3'];
+const ROOTS = ['/etc/ssh', '/root/.ssh', '/etc/network', '/etc/mdadm', '/etc/pve', '/etc/corosync', '/etc/ceph', '/var/lib/ceph', '/var/lib/corosync'];
+/**
+ * What moves whatever is undone: pmxcfs's change counter, logs and status files, and the HA
+ * daemons' state files (the CRM and LRMs keep writing them while the cluster lives).
+ */
+const VOLATILE = /^\/etc\/pve\/(\.(version|clusterlog|rrd|members|vmlist)|ha\/manager_status|nodes\/[^/]+\/lrm_status|priv\/lock(\/.*)?)$/;
+
+/**
+ * What PVE's separation procedure (the `pvecm create`/`add` compensations) does not put back, as
+ * test/integration/rollback-cluster.test.ts establishes: the emptied corosync directories, the
+ * known_hosts the creating node merged (with /etc/ssh/ssh_known_hosts, which `pvecm create` made
+ * PVE's link to it), and on a node that joined the cluster's database in its
+ * /etc/pve (CA, keys, its re-signed certificate, user.cfg): its own is only in pvecm add's backup.
+ */
+const RESIDUE = {
+  created: ['/etc/corosync', '/etc/pve/priv/known_hosts', '/etc/ssh/ssh_known_hosts', '/var/lib/corosync'],
+  joined: (name: string) => [
+    '/etc/corosync',
+    '/etc/pve/authkey.pub',
+    `/etc/pve/nodes/${name}/pve-ssl.key`,
+    `/etc/pve/nodes/${name}/pve-ssl.pem`,
+    '/etc/pve/priv/authkey.key',
+    '/etc/pve/priv/authorized_keys',
+    '/etc/pve/priv/known_hosts',
+    '/etc/pve/priv/pve-root-ca.key',
+    '/etc/pve/pve-root-ca.pem',
+    '/etc/pve/pve-www.key',
+    '/etc/pve/user.cfg',
+    '/var/lib/corosync',
+  ],
+};
+
+/**
+ * What stays by design beyond the separation: the directories the Ceph packages own (`pveceph
+ * install` has no compensation: packages stay), the emptied mountpoint `pveceph osd destroy` leaves
+ * of an OSD's tmpfs, and the HA section-config files `ha-manager` rewrites empty.
+ */
+function leftByDesign(path: string, now: Record<string, string>): boolean {
+  const entry = now[path] ?? 'absent';
+  if (/^\/var\/lib\/ceph(\/(bootstrap-[a-z-]+|crash|mds|mgr|mon|osd|tmp))?$/.test(path)) return entry.startsWith('dir ');
+  if (/^\/var\/lib\/ceph\/osd\/ceph-\d+$/.test(path)) return entry.startsWith('dir ') && !Object.keys(now).some((p) => p.startsWith(`${path}/`));
+  if (/^\/etc\/pve\/ha(\/(groups|resources|rules)\.cfg)?$/.test(path)) return entry.startsWith('dir ') || / 0 sha256:/.test(entry);
+  return false;
+}
+
+type NodeState = { files: Record<string, string>; commands: Record<string, string> };
+
+/** Everything a createCluster run touches on a node, read on the twin itself. */
+async function nodeState(e: LabEnv, name: string): Promise<NodeState> {
+  const node = e.lab.node(name);
+  const out = async (c: string) => {
+    const r = await node.exec(c);
+    return `${r.exitCode}\n${r.stdout}${r.stderr}`;
+  };
+  const commands: Record<string, string> = {};
+  // The raid456 module, once loaded, stays until a reboot: mdstat's Personalities line says so.
+  commands['arrays in /proc/mdstat'] = (await out('cat /proc/mdstat')).replace(/^Personalities :.*\n/m, '');
+  for (const c of ['pvecm status', 'pvs --reportformat json', 'lvs --reportformat json', 'ip -j link', 'ip -j addr', 'qm list', 'systemctl is-active corosync pve-cluster']) commands[c] = await out(c);
+  return { files: await snapshotFiles(node, ROOTS, { ignore: VOLATILE }), commands };
+}
+
+async function clusterState(e: LabEnv): Promise<Record<string, NodeState>> {
+  return Object.fromEntries(await Promise.all(NODES.map(async (n) => [n, await nodeState(e, n)] as const)));
+}
+
+/** Every node's state as before the run, but for what PVE's separation may leave by design. */
+function assertRestored(before: Record<string, NodeState>, now: Record<string, NodeState>, joined: string[], created: string): void {
+  for (const n of NODES) {
+    const residue = n === created ? RESIDUE.created : joined.includes(n) ? RESIDUE.joined(n) : [];
+    const changed = changedPaths(before[n].files, now[n].files);
+    const unexpected = changed.filter((p) => !residue.includes(p) && !leftByDesign(p, now[n].files));
+    assert.deepEqual(unexpected.map((p) => `${p}: ${before[n].files[p] ?? 'absent'} → ${now[n].files[p] ?? 'absent'}`), [], `${n}: files that differ from before the run, beyond what PVE leaves by design`);
+    assert.deepEqual(now[n].commands, before[n].commands, `${n}: what the node reports`);
+  }
+}
+
+async function awaiting(h: WorkflowHandle, question: RegExp): Promise<NonNullable<Progress['awaiting']>> {
+  for (let i = 0; i < 1200; i++) {
+    const q = (await h.query(progressQuery).catch(() => undefined))?.awaiting;
+    if (q && question.test(q.question)) return q;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the run never asked about ${question}`);
+}
+
+/** Starts createCluster, waits for the failed step's question, answers rollback, and returns the run's failure. */
+async function rollBackAt(e: LabEnv, id: string, inventory: Inventory, question: RegExp): Promise<{ message: string; choices: string[] }> {
+  const h = await e.start('createCluster', id, { inventory, pollEverySeconds: 1, cephWithinSeconds: 600 });
+  const q = await awaiting(h, question);
+  await h.executeUpdate(decideUpdate, { args: [{ action: 'rollback' }] });
+  try {
+    await h.result();
+  } catch (err) {
+    assert.ok(err instanceof WorkflowFailedError);
+    const cause = err.cause as Error & { type?: string };
+    assert.equal(cause.type, 'RolledBack', cause.message);
+    return { message: cause.message, choices: q.choices.map((c) => c.action) };
+  }
+  throw new Error('the run did not fail after its rollback');
+}
+
+/** As after boot on a real node (pveproxy's ExecStartPre): the twin's fresh nodes skip it. */
+async function booted(e: LabEnv): Promise<void> {
+  for (const n of NODES) assert.equal((await e.lab.node(n).exec('pvecm updatecerts --silent')).exitCode, 0);
+}
+
+describe('rollback on the twin: state compared with the state before the run', { concurrency: 1 }, () => {
+  test('a join that fails for good: pve2 separated and deleted, pve1 separated, keys, trust and sshd as before', async () => {
+    const e = await LabEnv.start({ nodes: 3, pve: 8, timeScale: 60 });
+    try {
+      await booted(e);
+      const before = await clusterState(e);
+      e.lab.faults.add({ node: 'pve3', match: 'pvecm add', action: { kind: 'fail', exitCode: 255, stderr: "unable to add node: cannot use IP '192.0.2.1', not a local address\n" }, times: Infinity });
+      const r = await rollBackAt(e, 'rb-join', e.inventory(), /^"pvecm add pve3" failed/);
+      assert.deepEqual(r.choices, ['retry', 'skip', 'abort', 'rollback']);
+      assert.match(r.message, /Undone, newest first: pve2 joined to e2e, cluster e2e created on pve1, /);
+      assertRestored(before, await clusterState(e), ['pve2'], 'pve1');
+    } finally {
+      await e.stop();
+    }
+  });
+
+  test('the reference deployment failing at HA: HA, pool, OSDs, managers, monitors, Ceph, LVM, RAID, bridges, cluster and SSH all undone', async () => {
+    const e = await LabEnv.start({ nodes: 3, pve: 8, timeScale: 60 });
+    try {
+      await booted(e);
+      const before = await clusterState(e);
+      e.lab.faults.add({ match: 'ha-manager add', action: { kind: 'fail', exitCode: 255, stderr: "400 Parameter verification failed.\ngroup: no such ha group 'Cluster-Prod'\n" }, times: Infinity });
+      const r = await rollBackAt(e, 'rb-ha', e.referenceInventory(), /^"HA resources and group Cluster-Prod" failed/);
+      for (const undone of ['HA group Cluster-Prod', 'test VM 100', 'pool Stockage-HA', 'osd.0 on pve1', 'manager on pve2', 'monitor on pve2', 'Ceph initialised on pve1', 'RAID5 /dev/md0 on pve3', 'vmbr1 on pve2', 'pve3 joined to e2e']) {
+        assert.match(r.message, new RegExp(undone.replace(/[./]/g, '\\$&')), undone);
+      }
+      assertRestored(before, await clusterState(e), ['pve2', 'pve3'], 'pve1');
+    } finally {
+      await e.stop();
+    }
+  });
+
+  test('the reference deployment failing at the pool: only what came before it is undone', async () => {
+    const e = await LabEnv.start({ nodes: 3, pve: 9, timeScale: 60 });
+    try {
+      await booted(e);
+      const before = await clusterState(e);
+      e.lab.faults.add({ match: 'pveceph pool create', action: { kind: 'fail', exitCode: 255, stderr: 'pool Stockage-HA: mon_command failed - pg_num 128 size 3 would mean 1152 total pgs, which exceeds max 750\n' }, times: Infinity });
+      const r = await rollBackAt(e, 'rb-pool', e.referenceInventory(), /^"pool Stockage-HA" failed/);
+      const undone = r.message.split('Undone, newest first: ')[1];
+      assert.doesNotMatch(undone, /HA|test VM|pool/);
+      assert.match(undone, /^osd\.2 on pve3, .*Ceph initialised on pve1/);
+      assertRestored(before, await clusterState(e), ['pve2', 'pve3'], 'pve1');
+    } finally {
+      await e.stop();
+    }
+  });
+});
