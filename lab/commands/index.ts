@@ -16,6 +16,7 @@ import { sshd } from './sshd';
 import { sshKeygen } from './sshKeygen';
 import { sysctl } from './sysctl';
 import { systemctl } from './systemctl';
+import { systemdRun } from './systemdRun';
 import { STORAGE_COMMANDS } from '../storage/commands';
 import { CEPH_COMMANDS } from '../ceph/commands';
 import { haManager } from '../ha/haManager';
@@ -51,6 +52,7 @@ export const LAB_COMMANDS: readonly LabCommand[] = [
   sshKeygen,
   sysctl,
   systemctl,
+  systemdRun,
   uname,
   whoami,
   ...STORAGE_COMMANDS,

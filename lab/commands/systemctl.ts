@@ -1,6 +1,7 @@
 import { UnitFailure } from '../cluster';
 import { readSshdConfig } from '../ssh/sshdConfig';
 import { strftime } from './strftime';
+import { resetFailed, transientUnit } from './systemdRun';
 import { fail, ok, type LabCommand, type NodeContext } from './types';
 
 /** What starting a unit runs first; for ssh that is `sshd -t` (ExecStartPre / ExecReload). */
@@ -66,6 +67,8 @@ async function startUnit(node: NodeContext, unit: string): Promise<boolean> {
 }
 
 async function stopUnit(node: NodeContext, unit: string): Promise<void> {
+  const transient = transientUnit(node, unit);
+  if (transient) return transient.stop();
   await node.clock.sleep(STOP_MS[unit] ?? 100);
   if (unit === 'pve-cluster') {
     if (node.cluster.pmxcfsProcess(node.name) === 'service') await node.cluster.stopPmxcfs(node.name);
@@ -156,7 +159,10 @@ async function status(node: NodeContext, name: string): Promise<{ text: string; 
   const when = strftime('%a %Y-%m-%d %H:%M:%S UTC', { ms: since, nanosWithinMs: 0 });
   const dir = node.release.major === 8 ? '/lib/systemd/system' : '/usr/lib/systemd/system';
   const bullet = state === 'active' ? '●' : state === 'failed' ? '×' : '○';
-  let text = `${bullet} ${unit}.service - ${DESCRIPTIONS[unit] ?? label}\n     Loaded: loaded (${dir}/${unit}.service; enabled; preset: enabled)\n`;
+  const transient = transientUnit(node, unit);
+  let text = transient
+    ? `${bullet} ${unit}.service - ${transient.description}\n     Loaded: loaded (/run/systemd/transient/${unit}.service; transient)\n  Transient: yes\n`
+    : `${bullet} ${unit}.service - ${DESCRIPTIONS[unit] ?? label}\n     Loaded: loaded (${dir}/${unit}.service; enabled; preset: enabled)\n`;
   const elapsed = ago(node.clock.now() - since);
   if (state === 'active') text += `     Active: active (running) since ${when}; ${elapsed} ago\n`;
   else if (state === 'failed') text += `     Active: failed (Result: exit-code) since ${when}; ${elapsed} ago\n`;
@@ -168,6 +174,54 @@ async function status(node: NodeContext, name: string): Promise<{ text: string; 
   return { text, code: state === 'active' ? 0 : 3 };
 }
 
+/** What `is-enabled` and UnitFileState say; undefined when the unit has no unit file. */
+function unitFileState(node: NodeContext, name: string): 'enabled' | 'disabled' | 'transient' | undefined {
+  if (node.services.unit(name) === undefined) return undefined;
+  if (transientUnit(node, name)) return 'transient';
+  return node.services.isEnabled(name) ? 'enabled' : 'disabled';
+}
+
+/** The properties `systemctl show` knows for the twin's units, by name. */
+function properties(node: NodeContext, name: string): Record<string, string> {
+  const unit = node.services.unit(name);
+  const id = `${name.replace(/\.service$/, '')}.service`;
+  if (unit === undefined) return { Id: id, LoadState: 'not-found', ActiveState: 'inactive', SubState: 'dead', Result: 'success', MainPID: '0', ExecMainStatus: '0', Transient: 'no', UnitFileState: '' };
+  const state = node.services.state(unit) ?? 'inactive';
+  const transient = transientUnit(node, unit);
+  return {
+    Id: `${unit}.service`,
+    Description: transient?.description ?? DESCRIPTIONS[unit] ?? unit,
+    LoadState: 'loaded',
+    ActiveState: state,
+    SubState: state === 'active' ? 'running' : state === 'failed' ? 'failed' : 'dead',
+    Result: transient?.result ?? (state === 'failed' ? 'exit-code' : 'success'),
+    MainPID: state === 'active' && transient ? String(transient.mainPid) : '0',
+    ExecMainStatus: String(transient?.execMainStatus ?? 0),
+    Transient: transient ? 'yes' : 'no',
+    UnitFileState: unitFileState(node, unit) ?? '',
+  };
+}
+
+/** `systemctl show [-p A,B]... [--value] UNIT...`: KEY=value lines (values alone with --value), a blank line between units. */
+function show(node: NodeContext, args: string[]) {
+  const wanted: string[] = [];
+  const units: string[] = [];
+  for (let i = args.indexOf('show') + 1; i < args.length; i++) {
+    const a = args[i] as string;
+    const m = /^(?:-p|--property=)(.+)$/.exec(a);
+    if (a === '-p' || a === '--property') wanted.push(...(args[++i] ?? '').split(','));
+    else if (m) wanted.push(...(m[1] as string).split(','));
+    else if (!a.startsWith('-')) units.push(a);
+  }
+  const valueOnly = args.includes('--value');
+  const blocks = units.map((name) => {
+    const props = properties(node, name);
+    const keys = wanted.length ? wanted.filter((k) => k in props) : Object.keys(props);
+    return keys.map((k) => (valueOnly ? `${props[k]}\n` : `${k}=${props[k]}\n`)).join('');
+  });
+  return ok(blocks.join('\n'));
+}
+
 /** The systemctl verbs runbooks and operators use on the node's units. */
 export const systemctl: LabCommand = {
   name: 'systemctl',
@@ -177,6 +231,10 @@ export const systemctl: LabCommand = {
     const quiet = args.includes('-q') || args.includes('--quiet');
     if (verb === undefined) return fail('systemctl: the lab twin needs a verb (start, stop, restart, reload, is-active, status...)\n');
     if (verb === 'daemon-reload') return ok();
+    if (verb === 'reset-failed' && names.length === 0) {
+      for (const unit of node.services.units()) resetFailed(node, unit);
+      return ok();
+    }
     if (names.length === 0) return fail(`Too few arguments.\n`);
 
     if (verb === 'is-active' || verb === 'is-failed') {
@@ -185,12 +243,21 @@ export const systemctl: LabCommand = {
       return { stdout: quiet ? '' : states.map((s) => `${s}\n`).join(''), stderr: '', exitCode: hit ? 0 : verb === 'is-active' ? 3 : 1 };
     }
     if (verb === 'is-enabled') {
-      const known = names.map((n) => node.services.unit(n) !== undefined);
-      return { stdout: quiet ? '' : known.map((k) => (k ? 'enabled\n' : '')).join(''), stderr: known.every(Boolean) ? '' : 'Failed to get unit file state: No such file or directory\n', exitCode: known.every(Boolean) ? 0 : 1 };
+      const states = names.map((n) => unitFileState(node, n));
+      const unknown = names.find((_, i) => states[i] === undefined);
+      if (unknown) return fail(`Failed to get unit file state for ${unknown.replace(/\.service$/, '')}.service: No such file or directory\n`);
+      return { stdout: quiet ? '' : states.map((s) => `${s}\n`).join(''), stderr: '', exitCode: states.some((s) => s === 'enabled' || s === 'transient') ? 0 : 1 };
+    }
+    if (verb === 'show') return show(node, args);
+    if (verb === 'reset-failed') {
+      for (const name of names) resetFailed(node, name);
+      return ok();
     }
     if (verb === 'enable' || verb === 'disable') {
       const unknown = names.find((n) => node.services.unit(n) === undefined);
-      return unknown ? fail(`Failed to ${verb} unit: Unit file ${unknown.replace(/\.service$/, '')}.service does not exist.\n`) : ok();
+      if (unknown) return fail(`Failed to ${verb} unit: Unit file ${unknown.replace(/\.service$/, '')}.service does not exist.\n`);
+      for (const name of names) node.services.setEnabled(name, verb === 'enable');
+      return ok();
     }
     if (verb === 'status') {
       let out = '';

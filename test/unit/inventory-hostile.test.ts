@@ -624,8 +624,11 @@ async function activityCommands(inv: Inventory, env: NodeJS.ProcessEnv): Promise
 // ---------------------------------------------------------------------------------------------
 // bash: `bash -n` on every command line, and printf in place of the program for every expected argv.
 
-/** Where a simple command may start: after an operator, a keyword, or an environment assignment. */
-const COMMAND_START = /(?:^|[;\n|&({!]|\b(?:then|else|do|if|elif)|(?:^|\s)[A-Za-z_]\w*=[^\s'"]*)[ \t]*$/;
+/**
+ * Where a simple command may start: after an operator, a keyword, an environment assignment, or
+ * `systemd-run [OPTIONS] --`, which runs the rest as a command of its own (the detached destructive steps).
+ */
+const COMMAND_START = /(?:^|[;\n|&({!]|\b(?:then|else|do|if|elif)|(?:^|\s)[A-Za-z_]\w*=[^\s'"]*|\bsystemd-run(?:[ \t]+--?[\w=.-]+)*[ \t]+--)[ \t]*$/;
 /** What may follow a simple command's last word: the end, an operator or a redirection. */
 const COMMAND_END = /^(?:$|[ \t]*(?:[;\n|&)<>]|\d+[<>]))/;
 

@@ -102,7 +102,7 @@ describe('command building and quoting', () => {
       bashSyntaxOk(trustCommand([peer, peer]));
       bashSyntaxOk(trustCommand([peer], false));
       bashSyntaxOk(peerSshCommand([arg, '10.0.0.11']));
-      bashSyntaxOk(formationCommand(cmd('pvecm', 'add', arg, '--link0', arg, '--use_ssh')));
+      bashSyntaxOk(formationCommand('pve-runbooks-join', ['pvecm', 'add', arg, '--link0', arg, '--use_ssh']));
       bashSyntaxOk(separationCommand(arg));
       bashSyntaxOk(deleteNodeCommand(arg, 2));
     }
