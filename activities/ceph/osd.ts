@@ -8,6 +8,10 @@ import { where } from '../ssh/errors';
 import { NodeTask } from '../nodes/task';
 import type { NodeDiskLayout } from '../../common/hyperConverged';
 import { cephFailure } from './errors';
+import { awaitTransientUnit, inTransientUnit } from '../ssh/transientUnit';
+
+/** `ceph-volume lvm create` runs detached in this unit: a worker killed mid-create does not cut it, and a retry waits for it. */
+const OSD_UNIT = 'pve-runbooks-osd';
 import { LVS, PVS } from '../disks/inspect';
 
 export interface OsdResult {
@@ -92,6 +96,7 @@ export function osdActivities(deps: SshDeps) {
       const remote = Remote.of(task.node, task, deps);
       const vglv = `${d.volumeGroup}/${d.logicalVolume}`;
       const volumes = { data: vglv, db: d.db };
+      await remote.check(awaitTransientUnit(OSD_UNIT), { label: `wait for an earlier ${OSD_UNIT}`, timeoutMs: 30 * 60_000 });
       const state = await readState(remote, d);
       const ours = state.ours;
       if (ours?.registered && ours.up) return { status: 'already', id: ours.id, cleaned: [], ...volumes };
@@ -123,7 +128,7 @@ export function osdActivities(deps: SshDeps) {
         if (r.exitCode !== 0) throw cephFailure(remote.target, 'cleanup of an interrupted OSD creation', r);
       }
       const hostBucket = await crushHostBucket(remote, task.node.name);
-      const create = cmd('ceph-volume', 'lvm', 'create', '--data', vglv, '--block.db', d.db);
+      const create = inTransientUnit(OSD_UNIT, ['ceph-volume', 'lvm', 'create', '--data', vglv, '--block.db', d.db]);
       const r = await remote.run(create, { label: `ceph-volume lvm create --data ${vglv}`, timeoutMs: 30 * 60_000 });
       if (r.exitCode !== 0) throw cephFailure(remote.target, `ceph-volume lvm create --data ${vglv} --block.db ${d.db}`, r);
       const after = await readState(remote, d);

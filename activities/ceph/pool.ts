@@ -6,6 +6,10 @@ import { readOutput } from '../ssh/readOutput';
 import { NodeTask } from '../nodes/task';
 import type { CephSettings } from '../../common/hyperConverged';
 import { cephFailure } from './errors';
+import { awaitTransientUnit, inTransientUnit } from '../ssh/transientUnit';
+
+/** `pveceph pool create` runs detached in this unit: a worker killed mid-create does not cut it, and a retry waits for it. */
+const POOL_UNIT = 'pve-runbooks-pool';
 
 export interface PoolResult {
   /** The pool's name, for a rollback. */
@@ -30,7 +34,7 @@ export function poolActivities(deps: SshDeps) {
     /** The replicated pool, guarded by `ceph osd pool ls`, then its PVE storage, guarded by storage.cfg. */
     async ensurePool(task: NodeTask, pool: Pool): Promise<PoolResult> {
       const remote = Remote.of(task.node, task, deps);
-      const s = parseSections(await remote.check(POOL_STATE, { label: 'ceph osd pool ls detail, storage.cfg' }));
+      const s = parseSections(await remote.check(`${awaitTransientUnit(POOL_UNIT)}; ${POOL_STATE}`, { label: 'ceph osd pool ls detail, storage.cfg', timeoutMs: 10 * 60_000 }));
       const pools = readOutput(remote.target, 'ceph osd pool ls detail -f json', () => parseCephOsdPoolLsJson(s.pools ?? '[]'));
       const existing = pools.pools.find((p) => p.name === pool.name);
       const declared = declaredStorages(s.cfg ?? '');
@@ -41,12 +45,12 @@ export function poolActivities(deps: SshDeps) {
         if (existing.minSize !== null && existing.minSize !== pool.minSize) differences.push(`min_size is ${existing.minSize}, inventory says ${pool.minSize}`);
         if (existing.autoscaleMode !== null && existing.autoscaleMode !== pool.autoscale) differences.push(`pg_autoscale_mode is ${existing.autoscaleMode}, inventory says ${pool.autoscale}`);
       } else {
-        const create = cmd(
+        const create = inTransientUnit(POOL_UNIT, [
           'pveceph', 'pool', 'create', pool.name,
           '--size', String(pool.size), '--min_size', String(pool.minSize),
           '--pg_autoscale_mode', pool.autoscale,
           '--add_storages', pool.addStorage && !declared.includes(pool.name) ? '1' : '0',
-        );
+        ]);
         const r = await remote.run(create, { label: `pveceph pool create ${pool.name}`, timeoutMs: 10 * 60_000 });
         if (r.exitCode !== 0) throw cephFailure(remote.target, `pveceph pool create ${pool.name}`, r);
         poolStatus = 'done';

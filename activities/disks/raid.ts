@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Remote, SshDeps, commandFailed } from '../ssh/remote';
 import { cmd, quoteArg } from '../ssh/quote';
+import { awaitTransientUnit, inTransientUnit } from '../ssh/transientUnit';
 import { parseSections, section } from '../ssh/script';
 import { NodeTask } from '../nodes/task';
 import { parseMdadmDetailScan } from '../parsers';
@@ -10,13 +11,16 @@ const MDADM_CONF = '/etc/mdadm/mdadm.conf';
 
 /**
  * `mdadm --create` runs only when /proc/mdstat does not list the array, in the same remote
- * script as the check, so a retry after a crash finds the array instead of creating it twice.
+ * script as the check, so a retry after a crash finds the array instead of creating it twice; in a
+ * transient unit, so a worker killed mid-create does not leave members half stamped.
  * `--run` answers mdadm's confirmation: preflight already proved the members blank. The new
  * array's ARRAY line follows `@created` (its UUID is what a rollback recognises it by).
  */
 export function createArrayCommand(d: NodeDiskLayout): string {
-  const create = cmd('mdadm', '--create', d.array, '--run', '--level=5', `--raid-devices=${d.raidMembers.length}`, ...d.raidMembers);
+  const unit = `pve-runbooks-mdadm-${mdName(d.array)}`;
+  const create = inTransientUnit(unit, ['mdadm', '--create', d.array, '--run', '--level=5', `--raid-devices=${d.raidMembers.length}`, ...d.raidMembers]);
   return [
+    `${awaitTransientUnit(unit)};`,
     `if grep -q ${quoteArg(`^${mdName(d.array)} : active`)} /proc/mdstat; then echo @existing;`,
     `else ${create} 2>&1 && echo @created && ${cmd('mdadm', '--detail', '--scan', d.array)} 2>/dev/null; fi`,
   ].join(' ');
