@@ -2,7 +2,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { LabEnv } from '../helpers/labEnv';
-import { changedPaths, snapshotFiles } from '../helpers/fsSnapshot';
+import { SEPARATION_RESIDUE as RESIDUE, changedPaths, snapshotFiles } from '../helpers/fsSnapshot';
 import { decideUpdate } from '../../workflows/operator/gate';
 import { progressQuery, type Progress } from '../../workflows/progress';
 import type { Inventory } from '../../common/inventory';
@@ -15,30 +15,6 @@ const ROOTS = ['/etc/ssh', '/root/.ssh', '/etc/network', '/etc/mdadm', '/etc/pve
  */
 const VOLATILE = /^\/etc\/pve\/(\.(version|clusterlog|rrd|members|vmlist)|ha\/manager_status|nodes\/[^/]+\/lrm_status|priv\/lock(\/.*)?)$/;
 
-/**
- * What PVE's separation procedure (the `pvecm create`/`add` compensations) does not put back, as
- * test/integration/rollback-cluster.test.ts establishes: the emptied corosync directories, the
- * known_hosts the creating node merged (with /etc/ssh/ssh_known_hosts, which `pvecm create` made
- * PVE's link to it), and on a node that joined the cluster's database in its
- * /etc/pve (CA, keys, its re-signed certificate, user.cfg): its own is only in pvecm add's backup.
- */
-const RESIDUE = {
-  created: ['/etc/corosync', '/etc/pve/priv/known_hosts', '/etc/ssh/ssh_known_hosts', '/var/lib/corosync'],
-  joined: (name: string) => [
-    '/etc/corosync',
-    '/etc/pve/authkey.pub',
-    `/etc/pve/nodes/${name}/pve-ssl.key`,
-    `/etc/pve/nodes/${name}/pve-ssl.pem`,
-    '/etc/pve/priv/authkey.key',
-    '/etc/pve/priv/authorized_keys',
-    '/etc/pve/priv/known_hosts',
-    '/etc/pve/priv/pve-root-ca.key',
-    '/etc/pve/pve-root-ca.pem',
-    '/etc/pve/pve-www.key',
-    '/etc/pve/user.cfg',
-    '/var/lib/corosync',
-  ],
-};
 
 /**
  * What stays by design beyond the separation: the directories the Ceph packages own (`pveceph

@@ -32,3 +32,31 @@ export async function snapshotFiles(node: SimNode, roots: string[], opts: { igno
 export function changedPaths(before: Record<string, string>, after: Record<string, string>): string[] {
   return [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((p) => (before[p] ?? 'absent') !== (after[p] ?? 'absent')).sort();
 }
+
+/**
+ * What PVE's documented separation (the building blocks destroyCluster and a rollback of
+ * `pvecm create`/`add` use) does not put back. On every node: the emptied /etc/corosync and
+ * /var/lib/corosync directories (`rm -rf DIR/*`). On the node that ran `pvecm create`: the
+ * known_hosts it merged into /etc/pve/priv, and /etc/ssh/ssh_known_hosts, which it made PVE's link
+ * to it. On a node that joined: its /etc/pve is the cluster's database, so the CA, the auth and
+ * CSRF keys, its certificate (re-signed by the cluster's CA), the merged authorized_keys and
+ * known_hosts and the cluster-wide configs (user.cfg) stay the cluster's; its own are only in the
+ * backup `pvecm add` left in /var/lib/pve-cluster/backup.
+ */
+export const SEPARATION_RESIDUE = {
+  created: ['/etc/corosync', '/etc/pve/priv/known_hosts', '/etc/ssh/ssh_known_hosts', '/var/lib/corosync'],
+  joined: (name: string) => [
+    '/etc/corosync',
+    '/etc/pve/authkey.pub',
+    `/etc/pve/nodes/${name}/pve-ssl.key`,
+    `/etc/pve/nodes/${name}/pve-ssl.pem`,
+    '/etc/pve/priv/authkey.key',
+    '/etc/pve/priv/authorized_keys',
+    '/etc/pve/priv/known_hosts',
+    '/etc/pve/priv/pve-root-ca.key',
+    '/etc/pve/pve-root-ca.pem',
+    '/etc/pve/pve-www.key',
+    '/etc/pve/user.cfg',
+    '/var/lib/corosync',
+  ],
+};

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Lab } from '../../lab/lab';
 import { startLab } from '../unit/twin-cluster-helpers';
-import { changedPaths, snapshotFiles } from '../helpers/fsSnapshot';
+import { SEPARATION_RESIDUE, changedPaths, snapshotFiles } from '../helpers/fsSnapshot';
 import { createDeps } from '../../worker/worker';
 import { labInventory } from '../../client/labUp';
 import { toRunbookInventory } from '../../client/startWorkflow';
@@ -21,32 +21,9 @@ const ROOTS = ['/etc/pve', '/etc/corosync', '/var/lib/corosync'];
 /** pmxcfs's change counter and logs: they move with every write, whatever is undone. */
 const VOLATILE = /^\/etc\/pve\/\.(version|clusterlog|rrd)$/;
 
-/**
- * What the separation building blocks (PVE's documented separation, as destroyCluster uses them)
- * do not put back. On every node: the emptied /etc/corosync and /var/lib/corosync directories
- * (`rm -rf DIR/*`). On the node that ran `pvecm create`: the known_hosts it merged into
- * /etc/pve/priv. On a node that joined: its /etc/pve is the cluster's database, so the CA, the
- * auth and CSRF keys, its certificate (re-signed by the cluster's CA), the merged authorized_keys
- * and known_hosts and the cluster-wide configs (user.cfg) stay the cluster's; its own are only in
- * the backup `pvecm add` left in /var/lib/pve-cluster/backup.
- */
-const RESIDUE = {
-  created: ['/etc/corosync', '/etc/pve/priv/known_hosts', '/var/lib/corosync'],
-  joined: (name: string) => [
-    '/etc/corosync',
-    '/etc/pve/authkey.pub',
-    `/etc/pve/nodes/${name}/pve-ssl.key`,
-    `/etc/pve/nodes/${name}/pve-ssl.pem`,
-    '/etc/pve/priv/authkey.key',
-    '/etc/pve/priv/authorized_keys',
-    '/etc/pve/priv/known_hosts',
-    '/etc/pve/priv/pve-root-ca.key',
-    '/etc/pve/pve-root-ca.pem',
-    '/etc/pve/pve-www.key',
-    '/etc/pve/user.cfg',
-    '/var/lib/corosync',
-  ],
-};
+/** The separation residue under the roots this test reads. */
+const under = (paths: string[]) => paths.filter((p) => ROOTS.some((r) => p === r || p.startsWith(`${r}/`)));
+const RESIDUE = { created: under(SEPARATION_RESIDUE.created), joined: (name: string) => under(SEPARATION_RESIDUE.joined(name)) };
 
 /**
  * Undoing cluster formation with the building blocks destroyCluster uses (separateNode,
