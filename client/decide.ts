@@ -1,18 +1,15 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { defineUpdate } from '@temporalio/workflow';
 import { ConnectionFlags, connectClient, resolveTemporal } from './connection';
 import { UserError } from './errors';
+import { decideUpdate } from '../workflows/operator/gate';
 
-export const DECISIONS = ['retry', 'skip', 'abort', 'rollback'] as const;
-
-/** The Update every runbook that pauses for an operator accepts; its validator says which actions apply now. */
-const decide = defineUpdate<{ accepted: string }, [{ action: string }]>('decide');
+export { DECISIONS } from '../workflows/operator/gate';
 
 /** `pve-runbooks decide WORKFLOW_ID ACTION`: the answer to a runbook awaiting its operator. */
 export async function sendDecision(workflowId: string, action: string, flags: ConnectionFlags): Promise<number> {
   const client = await connectClient(resolveTemporal(flags));
   try {
-    const r = await client.workflow.getHandle(workflowId).executeUpdate(decide, { args: [{ action }] });
+    const r = await client.workflow.getHandle(workflowId).executeUpdate(decideUpdate, { args: [{ action }] });
     process.stdout.write(`${workflowId}: accepted: ${r.accepted}\n`);
     return 0;
   } catch (err) {

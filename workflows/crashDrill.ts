@@ -1,4 +1,4 @@
-import { condition, defineUpdate, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { condition, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DrillProbe } from '../activities/drill/probe';
@@ -10,6 +10,7 @@ import { cephSettings, haSettings } from '../common/hyperConverged';
 import { failureMessage } from './failure';
 import { ProgressTracker } from './progress';
 import { sshStep } from './retry';
+import { decideUpdate } from './operator/gate';
 import { failedChecks, firstProbe, steadyStateChecks, type ProbeOutcome } from './drill/steadyState';
 import { failedBackAt, failoverStages, isoAt, rejoinedAt, stage } from './drill/stages';
 
@@ -43,8 +44,6 @@ export interface CrashDrillInput {
 export const CRASH_DRILL_PHASES = ['steady state', 'crash', 'watch', 'victim return', 'ceph', 'failback', 'final check', 'report'];
 
 export type DrillDecision = 'retry' | 'skip' | 'abort';
-/** The operator's answer while the drill waits (for a victim that did not come back). */
-export const decideUpdate = defineUpdate<{ accepted: DrillDecision }, [{ action: string }]>('decide');
 
 const probeStep: ActivityOptions = {
   ...sshStep,

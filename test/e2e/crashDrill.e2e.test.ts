@@ -7,7 +7,7 @@ import type { Lab } from '../../lab/lab';
 import type { CreateClusterResult } from '../../workflows/createCluster';
 import type { DrillResult, DrillStage } from '../../common/drill/result';
 import { progressQuery, type Progress } from '../../workflows/progress';
-import { decideUpdate } from '../../workflows/crashDrill';
+import { decideUpdate } from '../../workflows/operator/gate';
 import { parseCephStatusJson } from '../../activities/parsers';
 
 /** Lab ms per real ms in these tests, and the drill's poll interval in real seconds: a poll is POLL_LAB_MS of lab time. */

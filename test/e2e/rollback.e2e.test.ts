@@ -1,4 +1,4 @@
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { LabEnv } from '../helpers/labEnv';
@@ -6,6 +6,7 @@ import { SEPARATION_RESIDUE as RESIDUE, changedPaths, snapshotFiles } from '../h
 import { decideUpdate } from '../../workflows/operator/gate';
 import { progressQuery, type Progress } from '../../workflows/progress';
 import type { Inventory } from '../../common/inventory';
+import type { CommandFault } from '../../lab/faults';
 
 const NODES = ['pve1', 'pve2', 'pve3'];
 const ROOTS = ['/etc/ssh', '/root/.ssh', '/etc/network', '/etc/mdadm', '/etc/pve', '/etc/corosync', '/etc/ceph', '/var/lib/ceph', '/var/lib/corosync'];
@@ -90,51 +91,63 @@ async function booted(e: LabEnv): Promise<void> {
   for (const n of NODES) assert.equal((await e.lab.node(n).exec('pvecm updatecerts --silent')).exitCode, 0);
 }
 
+/**
+ * One failure point: a fresh 3-node twin, booted, its state read; the fault added; createCluster
+ * rolled back when it asks about `question`; then every node compared with its state before.
+ */
+async function rollbackScenario(s: { pve: 8 | 9; id: string; fault: CommandFault; inventory: (e: LabEnv) => Inventory; question: RegExp; joined: string[] }) {
+  const e = await LabEnv.start({ nodes: 3, pve: s.pve, timeScale: 60 });
+  try {
+    await booted(e);
+    const before = await clusterState(e);
+    e.lab.faults.add(s.fault);
+    const r = await rollBackAt(e, s.id, s.inventory(e), s.question);
+    assertRestored(before, await clusterState(e), s.joined, 'pve1');
+    return r;
+  } finally {
+    await e.stop();
+  }
+}
+
 describe('rollback on the twin: state compared with the state before the run', { concurrency: 1 }, () => {
   test('a join that fails for good: pve2 separated and deleted, pve1 separated, keys, trust and sshd as before', async () => {
-    const e = await LabEnv.start({ nodes: 3, pve: 8, timeScale: 60 });
-    try {
-      await booted(e);
-      const before = await clusterState(e);
-      e.lab.faults.add({ node: 'pve3', match: 'pvecm add', action: { kind: 'fail', exitCode: 255, stderr: "unable to add node: cannot use IP '192.0.2.1', not a local address\n" }, times: Infinity });
-      const r = await rollBackAt(e, 'rb-join', e.inventory(), /^"pvecm add pve3" failed/);
-      assert.deepEqual(r.choices, ['retry', 'skip', 'abort', 'rollback']);
-      assert.match(r.message, /Undone, newest first: pve2 joined to e2e, cluster e2e created on pve1, /);
-      assertRestored(before, await clusterState(e), ['pve2'], 'pve1');
-    } finally {
-      await e.stop();
-    }
+    const r = await rollbackScenario({
+      pve: 8,
+      id: 'rb-join',
+      fault: { node: 'pve3', match: 'pvecm add', action: { kind: 'fail', exitCode: 255, stderr: "unable to add node: cannot use IP '192.0.2.1', not a local address\n" }, times: Infinity },
+      inventory: (e) => e.inventory(),
+      question: /^"pvecm add pve3" failed/,
+      joined: ['pve2'],
+    });
+    assert.deepEqual(r.choices, ['retry', 'skip', 'abort', 'rollback']);
+    assert.match(r.message, /Undone, newest first: pve2 joined to e2e, cluster e2e created on pve1, /);
   });
 
   test('the reference deployment failing at HA: HA, pool, OSDs, managers, monitors, Ceph, LVM, RAID, bridges, cluster and SSH all undone', async () => {
-    const e = await LabEnv.start({ nodes: 3, pve: 8, timeScale: 60 });
-    try {
-      await booted(e);
-      const before = await clusterState(e);
-      e.lab.faults.add({ match: 'ha-manager add', action: { kind: 'fail', exitCode: 255, stderr: "400 Parameter verification failed.\ngroup: no such ha group 'Cluster-Prod'\n" }, times: Infinity });
-      const r = await rollBackAt(e, 'rb-ha', e.referenceInventory(), /^"HA resources and group Cluster-Prod" failed/);
-      for (const undone of ['HA group Cluster-Prod', 'test VM 100', 'pool Stockage-HA', 'osd.0 on pve1', 'manager on pve2', 'monitor on pve2', 'Ceph initialised on pve1', 'RAID5 /dev/md0 on pve3', 'vmbr1 on pve2', 'pve3 joined to e2e']) {
-        assert.match(r.message, new RegExp(undone.replace(/[./]/g, '\\$&')), undone);
-      }
-      assertRestored(before, await clusterState(e), ['pve2', 'pve3'], 'pve1');
-    } finally {
-      await e.stop();
+    const r = await rollbackScenario({
+      pve: 8,
+      id: 'rb-ha',
+      fault: { match: 'ha-manager add', action: { kind: 'fail', exitCode: 255, stderr: "400 Parameter verification failed.\ngroup: no such ha group 'Cluster-Prod'\n" }, times: Infinity },
+      inventory: (e) => e.referenceInventory(),
+      question: /^"HA resources and group Cluster-Prod" failed/,
+      joined: ['pve2', 'pve3'],
+    });
+    for (const undone of ['HA group Cluster-Prod', 'test VM 100', 'pool Stockage-HA', 'osd.0 on pve1', 'manager on pve2', 'monitor on pve2', 'Ceph initialised on pve1', 'RAID5 /dev/md0 on pve3', 'vmbr1 on pve2', 'pve3 joined to e2e']) {
+      assert.match(r.message, new RegExp(undone.replace(/[./]/g, '\\$&')), undone);
     }
   });
 
   test('the reference deployment failing at the pool: only what came before it is undone', async () => {
-    const e = await LabEnv.start({ nodes: 3, pve: 9, timeScale: 60 });
-    try {
-      await booted(e);
-      const before = await clusterState(e);
-      e.lab.faults.add({ match: 'pveceph pool create', action: { kind: 'fail', exitCode: 255, stderr: 'pool Stockage-HA: mon_command failed - pg_num 128 size 3 would mean 1152 total pgs, which exceeds max 750\n' }, times: Infinity });
-      const r = await rollBackAt(e, 'rb-pool', e.referenceInventory(), /^"pool Stockage-HA" failed/);
-      const undone = r.message.split('Undone, newest first: ')[1];
-      assert.doesNotMatch(undone, /HA|test VM|pool/);
-      assert.match(undone, /^osd\.2 on pve3, .*Ceph initialised on pve1/);
-      assertRestored(before, await clusterState(e), ['pve2', 'pve3'], 'pve1');
-    } finally {
-      await e.stop();
-    }
+    const r = await rollbackScenario({
+      pve: 9,
+      id: 'rb-pool',
+      fault: { match: 'pveceph pool create', action: { kind: 'fail', exitCode: 255, stderr: 'pool Stockage-HA: mon_command failed - pg_num 128 size 3 would mean 1152 total pgs, which exceeds max 750\n' }, times: Infinity },
+      inventory: (e) => e.referenceInventory(),
+      question: /^"pool Stockage-HA" failed/,
+      joined: ['pve2', 'pve3'],
+    });
+    const undone = r.message.split('Undone, newest first: ')[1];
+    assert.doesNotMatch(undone, /HA|test VM|pool/);
+    assert.match(undone, /^osd\.2 on pve3, .*Ceph initialised on pve1/);
   });
 });

@@ -1,18 +1,12 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { Lab } from '../../lab/lab';
 import type { LabNode } from '../../lab/node';
 import { NODES, must, pveCluster } from '../unit/twin-ceph-helpers';
 import { cephSetupActivities, daemonCreateCommand, daemonState, daemonStateCommand } from '../../activities/ceph/setup';
 import { parseCephMonStatJson } from '../../activities/parsers';
-import { createDeps } from '../../worker/worker';
-import { labInventory } from '../../client/labUp';
-import { toRunbookInventory } from '../../client/startWorkflow';
-import type { NodeTask } from '../../activities/nodes/task';
+import { twinRig, type TwinRig } from '../helpers/twinRig';
 import { fixture } from '../helpers/fixtures';
 
 const runsOf = (lab: Lab, node: string, program: RegExp) => lab.log.entries({ node, via: 'program' }).filter((e) => program.test(e.command));
@@ -35,28 +29,21 @@ async function inQuorum(lab: Lab, node: string): Promise<boolean> {
 }
 
 describe('ensureMonitor and ensureManager: one create, whatever cut it', { concurrency: 1 }, () => {
+  let rig: TwinRig;
   let lab: Lab;
-  let close: () => Promise<void>;
-  let deps: ReturnType<typeof createDeps>;
-  let dir: string;
-  let task: (name: string) => NodeTask;
+  let deps: TwinRig['deps'];
+  let task: TwinRig['task'];
   let acts: ReturnType<typeof cephSetupActivities>;
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pvr-mon-'));
-    const env = { PVE_RUNBOOKS_HOME: path.join(dir, 'home') };
-    ({ lab, close } = await pveCluster({ pve: 8, timeScale: 50 }));
+    rig = await twinRig(() => pveCluster({ pve: 8, timeScale: 50 }), { clusterOnly: true });
+    ({ lab, deps, task } = rig);
     for (const n of NODES) await must(lab.node(n), 'pveceph install --repository no-subscription --version squid');
     await must(lab.node('pve1'), 'pveceph init --network 10.0.0.0/24');
-    deps = createDeps(env);
-    const inv = toRunbookInventory(labInventory(lab, 'lab', { clusterOnly: true }), env);
-    task = (name) => ({ node: inv.nodes.find((n) => n.name === name)!, ssh: inv.ssh });
     acts = cephSetupActivities(deps);
   });
   after(async () => {
-    await deps?.pool.closeAll();
-    await close?.();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await rig?.close();
   });
 
   test('the first monitor: one pveceph mon create, in a transient unit; a re-run finds it', async () => {

@@ -1,19 +1,13 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Lab } from '../../lab/lab';
 import { garble } from '../../lab/faults';
 import { cephDaemons, pveCluster } from '../unit/twin-ceph-helpers';
 import { createActivities } from '../../activities';
 import { HEALTH_COMMAND, type Unreadable } from '../../activities/cluster/health';
-import { createDeps } from '../../worker/worker';
 import { callLab, startLabControl } from '../../client/labControl';
-import { labInventory } from '../../client/labUp';
-import { toRunbookInventory } from '../../client/startWorkflow';
-import type { RunbookInventory } from '../../common/inventory';
+import { twinRig, type TwinRig } from '../helpers/twinRig';
 
 const DISKS = { raidMembers: ['/dev/sda', '/dev/sdb', '/dev/sdc', '/dev/sdd'], array: '/dev/md0', db: '/dev/nvme1n1', volumeGroup: 'ceph-raid', logicalVolume: 'osd-block', dbMinPercent: 1 };
 
@@ -43,27 +37,19 @@ function isUnreadable(part: unknown): part is Unreadable {
  * succeeds.
  */
 describe('garbled or truncated command output', () => {
+  let rig: TwinRig;
   let lab: Lab;
-  let close: () => Promise<void>;
-  let dir: string;
-  let deps: ReturnType<typeof createDeps>;
   let acts: ReturnType<typeof createActivities>;
-  let inv: RunbookInventory;
-  const task = () => ({ node: inv.nodes[0]!, ssh: inv.ssh });
+  const task = () => ({ node: rig.inv.nodes[0]!, ssh: rig.inv.ssh });
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pvr-garble-'));
-    ({ lab, close } = await pveCluster({ pve: 8, timeScale: 100 }));
+    rig = await twinRig(() => pveCluster({ pve: 8, timeScale: 100 }), { clusterOnly: true });
+    lab = rig.lab;
     await cephDaemons(lab);
-    const env = { PVE_RUNBOOKS_HOME: path.join(dir, 'home') };
-    deps = createDeps(env);
-    acts = createActivities(deps);
-    inv = toRunbookInventory(labInventory(lab, 'lab', { clusterOnly: true }), env);
+    acts = createActivities(rig.deps);
   });
   after(async () => {
-    await deps?.pool.closeAll();
-    await close?.();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await rig?.close();
   });
 
   test('the fault cuts, then inverts evenly spread bytes; it refuses to leave the output intact', () => {

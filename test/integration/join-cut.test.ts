@@ -1,17 +1,12 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { Lab, SimNode } from '../../lab/lab';
 import type { LabNode } from '../../lab/node';
 import { eventually, startLab, trustAll } from '../unit/twin-cluster-helpers';
 import { FINISH_JOIN_COMMAND, formationActivities, formationCommand, joinState, joinStateCommand, pullClusterConfigCommand } from '../../activities/cluster/formation';
 import { verifyActivities } from '../../activities/cluster/verify';
-import { createDeps } from '../../worker/worker';
-import { labInventory } from '../../client/labUp';
-import { toRunbookInventory } from '../../client/startWorkflow';
+import { twinRig } from '../helpers/twinRig';
 import type { NodeTask } from '../../activities/nodes/task';
 
 const ADD = 'pvecm add 10.0.0.11 --link0 10.0.0.12 --use_ssh';
@@ -25,17 +20,10 @@ type CutPoint = 'addnode' | 'stopped' | 'started';
  * pve1 ran `pvecm addnode` (A1), when pve2's pve-cluster stops (A2), when it is back (A3).
  */
 async function joinLab(t: { after: (fn: () => Promise<void>) => void }) {
-  const { lab, close } = await startLab({ nodes: 2, pve: 8, timeScale: 20 });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pvr-join-'));
-  const env = { PVE_RUNBOOKS_HOME: path.join(dir, 'home') };
-  const deps = createDeps(env);
-  t.after(async () => {
-    await deps.pool.closeAll();
-    await close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const rig = await twinRig(() => startLab({ nodes: 2, pve: 8, timeScale: 20 }), { clusterOnly: true });
+  t.after(rig.close);
+  const { lab, deps, inv } = rig;
   await trustAll(lab);
-  const inv = toRunbookInventory(labInventory(lab, 'lab', { clusterOnly: true }), env);
   const task = (i: number): NodeTask => ({ node: inv.nodes[i]!, ssh: inv.ssh });
   const acts = { ...formationActivities(deps), ...verifyActivities(deps) };
   assert.deepEqual(await acts.createClusterOnPrimary(task(0), 'lab', '10.0.0.11'), { status: 'done' });

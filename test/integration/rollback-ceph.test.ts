@@ -1,8 +1,5 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { Lab, SimNode } from '../../lab/lab';
 import { NODES, must, pveCluster } from '../unit/twin-ceph-helpers';
 import { eventually } from '../unit/twin-cluster-helpers';
@@ -13,11 +10,8 @@ import { poolActivities } from '../../activities/ceph/pool';
 import { cephRollbackActivities, parseStorageCfg } from '../../activities/rollback/ceph';
 import type { UndoResult } from '../../activities/rollback/ssh';
 import { parseCephMonStatJson, parseCephOsdPoolLsJson, parseCephOsdTreeJson, parseLvmReportJson, parseMdstat } from '../../activities/parsers';
-import { createDeps } from '../../worker/worker';
-import { labInventory } from '../../client/labUp';
-import { toRunbookInventory } from '../../client/startWorkflow';
+import { twinRig, type TwinRig } from '../helpers/twinRig';
 import { cephSettings, nodeDisks } from '../../common/hyperConverged';
-import type { NodeTask } from '../../activities/nodes/task';
 import type { RunbookInventory } from '../../common/inventory';
 
 /** A completed forward step's compensation, as the workflow registers it. */
@@ -77,22 +71,17 @@ async function rollback(undos: Undo[]): Promise<Record<string, UndoResult>> {
 }
 
 for (const pve of [8, 9] as const) describe(`Ceph compensations on a 3-node PVE ${pve} twin (reference inventory)`, () => {
+  let rig: TwinRig;
   let lab: Lab;
-  let close: () => Promise<void>;
-  let deps: ReturnType<typeof createDeps>;
-  let dir: string;
   let inv: RunbookInventory;
-  let task: (name: string) => NodeTask;
+  let task: TwinRig['task'];
   let acts: ReturnType<typeof raidActivities> & ReturnType<typeof cephSetupActivities> & ReturnType<typeof osdActivities> & ReturnType<typeof poolActivities>;
   let undo: ReturnType<typeof cephRollbackActivities>;
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pvr-rollback-ceph-'));
-    ({ lab, close } = await pveCluster({ pve, timeScale: 100 }));
-    const env = { PVE_RUNBOOKS_HOME: path.join(dir, 'home') };
-    deps = createDeps(env);
-    inv = toRunbookInventory(labInventory(lab, 'lab'), env);
-    task = (name) => ({ node: inv.nodes.find((n) => n.name === name)!, ssh: inv.ssh });
+    rig = await twinRig(() => pveCluster({ pve, timeScale: 100 }));
+    ({ lab, inv, task } = rig);
+    const { deps } = rig;
     acts = { ...raidActivities(deps), ...cephSetupActivities(deps), ...osdActivities(deps), ...poolActivities(deps) };
     undo = cephRollbackActivities(deps);
     // installCeph has no compensation (the packages stay): installed before the snapshots.
@@ -100,9 +89,7 @@ for (const pve of [8, 9] as const) describe(`Ceph compensations on a 3-node PVE 
     for (const n of NODES) await acts.installCeph(task(n), ceph.repository, ceph.version);
   });
   after(async () => {
-    await deps?.pool.closeAll();
-    await close?.();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await rig?.close();
   });
 
   test('RAID5, LVM, mon, mgr, OSD and pool of a fresh run are undone in reverse; the nodes are as before; a second rollback finds nothing', async () => {

@@ -1,15 +1,9 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { Lab } from '../../lab/lab';
 import { startLab } from '../unit/twin-cluster-helpers';
 import { SEPARATION_RESIDUE, changedPaths, snapshotFiles } from '../helpers/fsSnapshot';
-import { createDeps } from '../../worker/worker';
-import { labInventory } from '../../client/labUp';
-import { toRunbookInventory } from '../../client/startWorkflow';
-import type { RunbookInventory } from '../../common/inventory';
+import { twinRig, type TwinRig } from '../helpers/twinRig';
 import { controllerKeyActivities } from '../../activities/nodes/controllerKey';
 import { identityActivities } from '../../activities/cluster/identity';
 import { trustActivities } from '../../activities/cluster/trust';
@@ -32,14 +26,11 @@ const RESIDUE = { created: under(SEPARATION_RESIDUE.created), joined: (name: str
  * before it joined) and pve1's creation last.
  */
 describe('rollback of cluster formation', () => {
+  let rig: TwinRig;
   let lab: Lab;
-  let close: () => Promise<void>;
-  let dir: string;
-  let deps: ReturnType<typeof createDeps>;
-  let inv: RunbookInventory;
   let acts: ReturnType<typeof formationActivities> & ReturnType<typeof probeActivities> & ReturnType<typeof separationActivities>;
   const names = ['pve1', 'pve2', 'pve3'];
-  const task = (name: string) => ({ node: inv.nodes.find((n) => n.name === name)!, ssh: inv.ssh });
+  const task = (name: string) => rig.task(name);
   const address = (name: string) => lab.node(name).address;
   const pvecmStatus = async (name: string) => {
     const r = await lab.node(name).exec('pvecm status');
@@ -68,12 +59,10 @@ describe('rollback of cluster formation', () => {
   const unjoin = async (name: string, remaining: number) => [(await acts.separateNode(task(name))).status, (await acts.deleteNode(task('pve1'), name, remaining)).status];
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pvr-rollback-cluster-'));
-    ({ lab, close } = await startLab({ nodes: 3 }));
-    const env = { PVE_RUNBOOKS_HOME: path.join(dir, 'home') };
-    deps = createDeps(env);
+    rig = await twinRig(() => startLab({ nodes: 3 }), { clusterOnly: true });
+    const { deps } = rig;
+    lab = rig.lab;
     acts = { ...formationActivities(deps), ...probeActivities(deps), ...separationActivities(deps) };
-    inv = toRunbookInventory(labInventory(lab, 'lab', { clusterOnly: true }), env);
     // A real node after boot (pveproxy's `pvecm updatecerts --silent`), then createCluster's SSH
     // phase, so `pvecm add --use_ssh` finds the trust it needs.
     for (const n of names) assert.equal((await lab.node(n).exec('pvecm updatecerts --silent')).exitCode, 0);
@@ -86,9 +75,7 @@ describe('rollback of cluster formation', () => {
     }
   });
   after(async () => {
-    await deps?.pool.closeAll();
-    await close?.();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await rig?.close();
   });
 
   test('create, join, join; undone pve3, pve2, then pve1: pvecm status as before everywhere, /etc/pve and /etc/corosync but for the known residue', async () => {

@@ -1,8 +1,5 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { Lab } from '../../lab/lab';
 import { NODES, must, pveCluster, referenceCeph } from '../unit/twin-ceph-helpers';
 import { eventually } from '../unit/twin-cluster-helpers';
@@ -10,9 +7,7 @@ import { haActivities } from '../../activities/ha/ha';
 import { haRollbackActivities } from '../../activities/rollback/ha';
 import type { UndoResult } from '../../activities/rollback/ssh';
 import { parseHaGroupsCfg, parseHaResourcesCfg, parseHaRulesCfg, parseHaStatusJson, parseQmList } from '../../activities/parsers';
-import { createDeps } from '../../worker/worker';
-import { labInventory } from '../../client/labUp';
-import { toRunbookInventory } from '../../client/startWorkflow';
+import { twinRig, type TwinRig } from '../helpers/twinRig';
 import { haSettings, type HaSettings } from '../../common/hyperConverged';
 import type { NodeTask } from '../../activities/nodes/task';
 
@@ -48,31 +43,24 @@ async function snapshot(lab: Lab) {
 
 for (const pve of [8, 9] as const) {
   describe(`HA compensations on a 3-node PVE ${pve} twin (reference inventory)`, () => {
+    let rig: TwinRig;
     let lab: Lab;
-    let close: () => Promise<void>;
-    let deps: ReturnType<typeof createDeps>;
-    let dir: string;
     let ha: HaSettings;
     let t: NodeTask;
     let acts: ReturnType<typeof haActivities>;
     let undo: ReturnType<typeof haRollbackActivities>;
 
     before(async () => {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pvr-rollback-ha-'));
-      ({ lab, close } = await pveCluster({ pve, timeScale: 100 }));
+      rig = await twinRig(() => pveCluster({ pve, timeScale: 100 }));
+      lab = rig.lab;
       await referenceCeph(lab);
-      const env = { PVE_RUNBOOKS_HOME: path.join(dir, 'home') };
-      deps = createDeps(env);
-      const inv = toRunbookInventory(labInventory(lab, 'lab'), env);
-      ha = haSettings(inv)!;
-      t = { node: inv.nodes.find((n) => n.name === ha.nodes[0])!, ssh: inv.ssh };
-      acts = haActivities(deps);
-      undo = haRollbackActivities(deps);
+      ha = haSettings(rig.inv)!;
+      t = rig.task(ha.nodes[0]);
+      acts = haActivities(rig.deps);
+      undo = haRollbackActivities(rig.deps);
     });
     after(async () => {
-      await deps?.pool.closeAll();
-      await close?.();
-      fs.rmSync(dir, { recursive: true, force: true });
+      await rig?.close();
     });
 
     /** The HA phase's steps for this version, each compensation registered as the workflow does. */

@@ -1,15 +1,9 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { Lab } from '../../lab/lab';
 import { startLab } from '../unit/twin-cluster-helpers';
 import { snapshotFiles } from '../helpers/fsSnapshot';
-import { createDeps } from '../../worker/worker';
-import { labInventory } from '../../client/labUp';
-import { toRunbookInventory } from '../../client/startWorkflow';
-import type { RunbookInventory } from '../../common/inventory';
+import { twinRig, type TwinRig } from '../helpers/twinRig';
 import { INTERFACES_BACKUP, networkActivities } from '../../activities/network/privateNetwork';
 import type { PrivateBridge } from '../../activities/network/interfaces';
 import { networkRollbackActivities } from '../../activities/rollback/network';
@@ -20,14 +14,11 @@ import { networkRollbackActivities } from '../../activities/rollback/network';
  * before, the bridge gone.
  */
 describe('rollback of the private network', () => {
+  let rig: TwinRig;
   let lab: Lab;
-  let close: () => Promise<void>;
-  let dir: string;
-  let deps: ReturnType<typeof createDeps>;
-  let inv: RunbookInventory;
   let net: ReturnType<typeof networkActivities>;
   let undo: ReturnType<typeof networkRollbackActivities>;
-  const task = (name: string) => ({ node: inv.nodes.find((n) => n.name === name)!, ssh: inv.ssh });
+  const task = (name: string) => rig.task(name);
   const bridge = (name: string): PrivateBridge => ({ nic: 'enp1s0f1', bridge: 'vmbr1', cidr: `${lab.node(name).address}/24`, mtu: 9000 });
   /** Files and the running state, as the node itself reports it. */
   const state = async (name: string) => {
@@ -42,18 +33,13 @@ describe('rollback of the private network', () => {
   const links = async (name: string) => (JSON.parse((await lab.node(name).exec('ip -j link show')).stdout) as { ifname: string; mtu: number; master?: string }[]);
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pvr-rollback-net-'));
-    ({ lab, close } = await startLab({ nodes: 2 }));
-    const env = { PVE_RUNBOOKS_HOME: path.join(dir, 'home') };
-    deps = createDeps(env);
-    net = networkActivities(deps);
-    undo = networkRollbackActivities(deps);
-    inv = toRunbookInventory(labInventory(lab, 'lab', { clusterOnly: true }), env);
+    rig = await twinRig(() => startLab({ nodes: 2 }), { clusterOnly: true });
+    lab = rig.lab;
+    net = networkActivities(rig.deps);
+    undo = networkRollbackActivities(rig.deps);
   });
   after(async () => {
-    await deps?.pool.closeAll();
-    await close?.();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await rig?.close();
   });
 
   test('bridge written and applied, then the file restored, ifreload -a, the backup gone and vmbr1 with it', async () => {

@@ -1,16 +1,10 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Lab } from '../../lab/lab';
 import { startLab } from '../unit/twin-cluster-helpers';
 import { snapshotFiles } from '../helpers/fsSnapshot';
-import { createDeps } from '../../worker/worker';
-import { labInventory } from '../../client/labUp';
-import { toRunbookInventory } from '../../client/startWorkflow';
-import type { RunbookInventory } from '../../common/inventory';
+import { twinRig, type TwinRig } from '../helpers/twinRig';
 import { controllerKeyActivities } from '../../activities/nodes/controllerKey';
 import { identityActivities } from '../../activities/cluster/identity';
 import { knownHostsLine, trustActivities, type Peer } from '../../activities/cluster/trust';
@@ -37,26 +31,21 @@ async function rejectsWith(p: Promise<unknown>, type: string, nonRetryable: bool
  * before the forward step; a second undo finds nothing to do; what existed before stays.
  */
 describe('rollback of the SSH steps', () => {
+  let rig: TwinRig;
   let lab: Lab;
-  let close: () => Promise<void>;
-  let dir: string;
-  let deps: ReturnType<typeof createDeps>;
-  let inv: RunbookInventory;
+  let deps: TwinRig['deps'];
   let acts: ReturnType<typeof controllerKeyActivities> & ReturnType<typeof identityActivities> & ReturnType<typeof trustActivities> & ReturnType<typeof clusterSshActivities>;
   let undo: ReturnType<typeof sshRollbackActivities>;
   const names = ['pve1', 'pve2', 'pve3'];
-  const task = (name: string) => ({ node: inv.nodes.find((n) => n.name === name)!, ssh: inv.ssh });
+  const task = (name: string) => rig.task(name);
   const snap = (name: string) => snapshotFiles(lab.node(name), SSH_FILES);
   const operatorKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOperatorKeyOperatorKeyOperatorKeyOperat operator@laptop';
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pvr-rollback-ssh-'));
-    ({ lab, close } = await startLab({ nodes: 3 }));
-    const env = { PVE_RUNBOOKS_HOME: path.join(dir, 'home') };
-    deps = createDeps(env);
+    rig = await twinRig(() => startLab({ nodes: 3 }), { clusterOnly: true });
+    ({ lab, deps } = rig);
     acts = { ...controllerKeyActivities(deps), ...identityActivities(deps), ...trustActivities(deps), ...clusterSshActivities(deps) };
     undo = sshRollbackActivities(deps);
-    inv = toRunbookInventory(labInventory(lab, 'lab', { clusterOnly: true }), env);
     // pve1 as a real node is after boot (pveproxy runs `pvecm updatecerts --silent` first): root's
     // authorized_keys a symlink to /etc/pve/priv/authorized_keys, root's RSA key. pve2 has a plain
     // authorized_keys with an operator's key; pve3 none at all.
@@ -64,9 +53,7 @@ describe('rollback of the SSH steps', () => {
     await lab.node('pve2').exec(`printf '%s\\n' '${operatorKey}' > /root/.ssh/authorized_keys && chmod 600 /root/.ssh/authorized_keys`);
   });
   after(async () => {
-    await deps?.pool.closeAll();
-    await close?.();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await rig?.close();
   });
 
   test('controller key: the line goes from the file it went to (through the symlink, beside other keys, or with the file it created)', async () => {

@@ -19,7 +19,7 @@ export interface GateOptions {
   rollbackRefused?: string;
 }
 
-export const DEFAULT_OPERATOR_WAIT_SECONDS = 86_400;
+const DEFAULT_OPERATOR_WAIT_SECONDS = 86_400;
 
 export interface OperatorRecord {
   step: string;
@@ -78,11 +78,6 @@ export class OperatorGate {
   /** Registers how to undo a step this run completed; nothing runs unless the operator (or the policy) rolls back. */
   compensate(label: string, run: () => Promise<unknown>): void {
     this.undo.push({ label, run });
-  }
-
-  /** The compensations registered so far, oldest first. */
-  get compensations(): string[] {
-    return this.undo.map((u) => u.label);
   }
 
   /** Runs `fn`; on failure asks the operator. Resolves `undefined` only when the operator skipped it. */
