@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { runChaos } from './harness';
 import { killLine, summaryLine } from './chaos';
 
-/** More kills than phase boundaries (23), so random points inside activities are exercised too. */
+/** More kills than planned phase boundaries (22), so random points inside activities are exercised too. */
 const KILLS = 30;
 const SEED = 6;
 

@@ -14,7 +14,7 @@ export function mulberry32(seed: number): () => number {
 const NOT_BOUNDARIES = new Set(['starting', 'done']);
 
 /**
- * Where the K kills go: one at every phase boundary but the last (a seeded subset when K is
+ * Where the K kills go: one at every phase boundary but the last two (a seeded subset when K is
  * smaller), the rest at seeded random points inside activities, each assigned to a phase.
  * A boundary the run crosses unseen (within one poll, or while the worker was down) is owed: that
  * kill lands at once at the next point seen. Random kills not yet spent when a phase ends go on to
@@ -36,8 +36,10 @@ export class KillPlan {
     readonly kills: number,
     rand: () => number,
   ) {
-    // The last phase ends the run within moments of its start (the drill's is one file write): a kill planned there finds the run gone.
-    const boundaries = phases.slice(0, -1);
+    // The last two phases end the run within moments (the drill's final check is a round of probes,
+    // its report one file write): after a kill just before them, both pass while the worker restarts,
+    // and a kill planned there finds the run gone. Their kills go inside activities instead.
+    const boundaries = phases.slice(0, -2);
     if (kills >= boundaries.length) {
       for (const p of boundaries) this.boundary.add(p);
       for (let i = 0; i < kills - boundaries.length; i++) {
