@@ -1,16 +1,17 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
-import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { inventoryOf, standalone, member } from '../helpers/facts';
 import { fakeCluster } from '../helpers/fakeCluster';
 import { workflowTestEnv } from '../helpers/workflowEnv';
+import { awaiting, refusal } from '../helpers/operator';
 import type { Activities } from '../../activities';
 import type { NodeTask } from '../../activities/nodes/task';
 import { createCluster } from '../../workflows/createCluster';
 import { destroyCluster } from '../../workflows/destroyCluster';
 import { decideUpdate } from '../../workflows/operator/gate';
-import { progressQuery, type Progress } from '../../workflows/progress';
+import { progressQuery } from '../../workflows/progress';
 
 const names = ['pve1', 'pve2', 'pve3'];
 
@@ -51,25 +52,6 @@ function withFailingJoin(failures: number) {
   };
   return { ...f, acts };
 }
-
-async function awaiting(h: WorkflowHandle, question = /./): Promise<NonNullable<Progress['awaiting']>> {
-  for (let i = 0; i < 200; i++) {
-    const p = await h.query(progressQuery);
-    if (p.awaiting && question.test(p.awaiting.question)) return p.awaiting;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the run never asked its operator');
-}
-
-const refusal = async (h: WorkflowHandle, action: string) => {
-  try {
-    await h.executeUpdate(decideUpdate, { args: [{ action }] });
-  } catch (err) {
-    assert.ok(err instanceof WorkflowUpdateFailedError, String(err));
-    return String(err.cause?.message);
-  }
-  throw new Error(`"${action}" was accepted`);
-};
 
 describe('operator decisions in createCluster and destroyCluster (stubbed activities, real dev server)', () => {
   const t = workflowTestEnv('op');
