@@ -7,7 +7,6 @@ import {
   backupDatabase,
   certFingerprint,
   cfsQuorate,
-  checkCfsQuorum,
   genPveNodeFiles,
   genPveVzdumpFiles,
   genPveVzdumpSymlink,

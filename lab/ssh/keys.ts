@@ -2,7 +2,6 @@ import { createHash, createPublicKey } from 'node:crypto';
 import { type ParsedKey } from 'ssh2';
 
 export { parseKey, generateKeyPair, type KeySpec } from '../../activities/ssh/keygen';
-import { parseKey } from '../../activities/ssh/keygen';
 
 /** `SHA256:…` as ssh-keygen -l and ssh print it. */
 export function fingerprint(key: ParsedKey): string {
