@@ -104,7 +104,8 @@ export function drillMarkdown(r: DrillResult, opts: MarkdownOptions = {}): strin
   if (opts.images) lines.push('![timeline of the drill](timeline.svg)', '');
   lines.push('## Stages', '', ...stagesSection(r), '', '## VMs', '', ...vmsSection(r), '', '## Checks', '', ...checksSection(r), '');
   if (r.operator.length > 0) {
-    lines.push('## Operator', '', ...table(['at', 'action', 'note'], r.operator.map((o) => [formatClusterTime(o.at), mdText(o.action), mdText(o.note)])), '');
+    // A decision is timed by the workflow (the controller's clock), not by a node: in the lab the two differ by the time scale.
+    lines.push('## Operator', '', ...table(['at (controller clock)', 'action', 'note'], r.operator.map((o) => [formatClusterTime(o.at), mdText(o.action), mdText(o.note)])), '');
   }
   if (r.notes.length > 0) lines.push('## Notes', '', ...r.notes.map((n) => `- ${mdText(n)}`), '');
   if (opts.history && opts.history.some((h) => h.runId !== r.runId)) {

@@ -49,6 +49,7 @@ export const DrillResult = z.object({
   stages: z.array(DrillStage),
   vms: z.array(DrillVm),
   checks: z.array(DrillCheck),
+  /** Decisions on the victim's return; `at` is the controller's clock, the only one a decision has. */
   operator: z.array(z.object({ at: z.string(), action: z.string(), note: z.string() })),
   notes: z.array(z.string()),
   pollSeconds: z.number().positive(),
