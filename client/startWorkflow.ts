@@ -172,14 +172,19 @@ export async function startWorkflow(runbookName: string, flags: StartFlags): Pro
     }
     if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else process.stdout.write(render(runbook, result));
-    if (runbook === 'crashDrill') return exitForVerdict((result as DrillResult).verdict);
+    if (runbook === 'crashDrill') return exitForDrill(result as DrillResult);
     return (result as { ok?: boolean }).ok === false ? 2 : 0;
   } finally {
     await client.connection.close();
   }
 }
 
-/** A drill that failed exits 2, one that was skipped (unhealthy cluster, dry run) exits 3: scripts can tell them apart. */
-export function exitForVerdict(verdict: DrillResult['verdict']): number {
-  return verdict === 'pass' ? 0 : verdict === 'fail' ? 2 : 3;
+/**
+ * A drill that failed exits 2, one that was skipped (unhealthy cluster, another run) exits 3:
+ * scripts can tell them apart. A dry run is the pre-check before a real drill, so one whose
+ * checks all passed exits 0, like a passing drill.
+ */
+export function exitForDrill(r: Pick<DrillResult, 'verdict' | 'dryRun' | 'checks'>): number {
+  if (r.dryRun && r.verdict === 'skipped' && r.checks.length > 0 && r.checks.every((c) => c.ok)) return 0;
+  return r.verdict === 'pass' ? 0 : r.verdict === 'fail' ? 2 : 3;
 }

@@ -128,7 +128,44 @@ for (const pve of [8, 9] as const) {
       await healthOk(e.lab);
     });
 
+    if (pve === 9) {
+      test('a victim that never comes back and no operator answers: the drill fails by policy, and its report says so', async () => {
+        const victim = e.lab.ha.resources().find((s) => s.sid === 'vm:100')!.node;
+        const from = e.lab.clock.now();
+        const handle = await e.start('crashDrill', 'crashDrill-e2e-unanswered', drillInput(e, { rebootSeconds: 0, victimReturnSeconds: 60, operatorWaitSeconds: 2 }));
+        const r = (await handle.result()) as DrillResult;
+        assert.equal(r.verdict, 'fail');
+        assert.equal(r.reason, `${victim} did not come back after the crash; no decision within 2 s: aborted by policy`);
+        assert.ok(r.vms[0]?.to && r.vms[0].to !== victim, `vm:100 still failed over: ${JSON.stringify(r.vms)}`);
+        assert.deepEqual(e.lab.powerLog().filter((p) => p.node === victim && p.at >= from).map((p) => p.event), ['crash'], `${victim} stayed down`);
+        const report = fs.readFileSync(r.report!.markdown, 'utf8');
+        assert.match(report, /^# Crash drill on e2e: FAIL$/m);
+        assert.match(report, new RegExp(`^Reason: ${victim} did not come back after the crash`, 'm'));
+        assert.match(report, /## Operator[\s\S]*\| abort \| no decision within 2 s: aborted by policy \|/);
+        const cli = await runCli(PVE_RUNBOOKS, ['drill', 'report', handle.workflowId], e.cliEnv());
+        assert.equal(cli.code, 0, cli.stderr);
+        assert.match(cli.stdout, /did not come back after the crash/);
+      });
+    }
+
     if (pve === 8) {
+      test('a dry run does every check and crashes nothing; passing checks exit 0', async () => {
+        await healthOk(e.lab);
+        const victim = e.lab.ha.resources().find((s) => s.sid === 'vm:100')!.node;
+        const from = e.lab.clock.now();
+        const file = e.writeInventory(e.referenceInventory(), 'dry-run.yaml');
+        const cli = await runCli(START_WORKFLOW, ['crashDrill', '-i', file, '--dry-run', '--poll', String(POLL_SECONDS), '--wait', '--json'], e.cliEnv());
+        assert.equal(cli.code, 0, cli.stderr);
+        const r = JSON.parse(cli.stdout) as DrillResult;
+        assert.equal(r.verdict, 'skipped');
+        assert.equal(r.dryRun, true);
+        assert.equal(r.reason, `dry run: every check passed; ${victim} would be crashed and vm:100 watched`);
+        assert.deepEqual(r.checks.map((c) => [c.name, c.ok]), [['nodes online', true], ['quorum', true], ['ceph', true], ['ha errors', true], ['vms started', true], ['no other runbook', true], ['blast radius', true]]);
+        assert.deepEqual(r.stages, []);
+        assert.equal(e.lab.powerLog().filter((p) => p.at >= from).length, 0, 'nothing crashed');
+        assert.deepEqual(e.lab.log.entries({ via: 'ssh', since: from, command: /sysrq-trigger|sysctl/ }), [], 'no sysrq write, no sysctl');
+      });
+
       test('a victim that never comes back pauses the drill for the operator; powered on, the retry completes it', async () => {
         const victim = e.lab.ha.resources().find((s) => s.sid === 'vm:100')!.node;
         const handle = await e.start('crashDrill', 'crashDrill-e2e-noreturn', drillInput(e, { victimReturnSeconds: 60 }));
@@ -178,7 +215,7 @@ for (const pve of [8, 9] as const) {
           assert.equal(e.lab.powerLog().filter((p) => p.event === 'crash' && p.at >= Date.parse(result.startedAt)).length, 0);
           const history = await runCli(PVE_RUNBOOKS, ['drill', 'history', '-i', file], e.cliEnv());
           assert.equal(history.code, 0, history.stderr);
-          assert.match(history.stdout, /SKIPPED │ scheduled/);
+          assert.match(history.stdout, /SKIPPED +│ scheduled/);
           assert.match(history.stdout, /PASS/);
         } finally {
           await runCli(PVE_RUNBOOKS, ['drill', 'schedule', 'delete', 'crashDrill-e2e'], e.cliEnv());
