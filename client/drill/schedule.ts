@@ -133,6 +133,13 @@ export async function createSchedule(flags: CreateFlags): Promise<number> {
     process.stdout.write(`created schedule ${id}: crashDrill on cluster ${cluster}, cron "${flags.cron}"${flags.timezone ? ` (${flags.timezone})` : ' (UTC)'}, overlap SKIP${flags.paused ? ', PAUSED' : ''}\n`);
     const next = d.info.nextActionTimes[0];
     if (next && !flags.paused) process.stdout.write(`next drill: ${next.toISOString()}\n`);
+    // Unattended, a victim that stays down is found hours later: say so while someone is at the keyboard.
+    if (options.rebootSeconds === undefined && !options.dryRun) {
+      process.stderr.write(
+        'warning: no --reboot-after: each drill leaves kernel.panic as the victim has it, and a stock PVE node (0) stays down after the crash until it is powered on; ' +
+          `the drill then waits ${options.victimReturnSeconds ?? 900} s and asks for an operator. Unless a hardware watchdog resets your nodes, give --reboot-after S (longer than the recovery SLO, e.g. 240).\n`,
+      );
+    }
     return 0;
   });
 }

@@ -71,6 +71,11 @@ describe('drill schedules and drill results against a real Temporal dev server',
     const created = await cli(['schedule', 'create', '-i', inventory, '--cron', '0 3 * * 1', '--victim', 'pve2', '--failback', '--reboot-after', '10']);
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stdout, /created schedule crashDrill-sched: crashDrill on cluster sched, cron "0 3 \* \* 1" \(UTC\), overlap SKIP\nnext drill: \d{4}-\d\d-\d\dT03:00:00\.000Z\n/);
+    assert.doesNotMatch(created.stderr, /warning/);
+    const stayDown = await cli(['schedule', 'create', '-i', inventory, '--id', 'no-reboot', '--cron', '0 3 * * 1', '--victim-wait', '600', '--paused']);
+    assert.equal(stayDown.code, 0, stayDown.stderr);
+    assert.match(stayDown.stderr, /^warning: no --reboot-after: .* a stock PVE node \(0\) stays down after the crash until it is powered on; the drill then waits 600 s and asks for an operator\. .* give --reboot-after S/);
+    assert.equal((await cli(['schedule', 'delete', 'no-reboot'])).code, 0);
 
     const again = await cli(['schedule', 'create', '-i', inventory, '--cron', '0 4 * * *']);
     assert.equal(again.code, 1);
