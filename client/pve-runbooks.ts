@@ -128,8 +128,8 @@ lab
   .option('--state-dir <dir>', 'lab state directory', DEFAULT_STATE_DIR)
   .action((node: string, state: 'on' | 'off', opts: { silent?: boolean; stateDir: string }) =>
     runAction(async () => {
-      const r = await callLab(runningLab(opts.stateDir).controlUrl, 'POST', '/power', { node, state, silent: opts.silent });
-      process.stdout.write(`${JSON.stringify(r)}\n`);
+      await callLab(runningLab(opts.stateDir).controlUrl, 'POST', '/power', { node, state, silent: opts.silent });
+      process.stdout.write(state === 'on' ? `${node}: powered on; it boots, then rejoins its cluster\n` : `${node}: powered off${opts.silent ? ' (silent: its SSH port stays open and never answers)' : ''}\n`);
     }),
   );
 

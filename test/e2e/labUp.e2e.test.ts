@@ -53,6 +53,7 @@ describe('pve-runbooks lab up, driven through the CLI as a user would', () => {
 
     const off = await runCli(PVE_RUNBOOKS, ['lab', 'power', state.nodes[1].name, 'off', '--state-dir', stateDir], {}, dir);
     assert.equal(off.code, 0, off.stderr);
+    assert.equal(off.stdout, `${state.nodes[1].name}: powered off\n`);
     const log = await runCli(PVE_RUNBOOKS, ['lab', 'log', '--node', state.nodes[0].name, '--state-dir', stateDir], {}, dir);
     assert.equal(log.code, 0, log.stderr);
     assert.ok(log.stdout.trim().split('\n').every((l) => JSON.parse(l).node === state.nodes[0].name));
