@@ -5,7 +5,7 @@ import type { DrillProbe } from '../activities/drill/probe';
 import type { HaEvent } from '../activities/parsers/journal';
 import type { RunbookInventory, RunbookNode } from '../common/inventory';
 import type { DrillCheck, DrillResult, DrillStage, DrillVm } from '../common/drill/result';
-import { defaultSlo, HA_CONSTANTS } from '../common/drill/slo';
+import { defaultSlo, DRILL_WAITS, HA_CONSTANTS } from '../common/drill/slo';
 import { cephSettings, haSettings } from '../common/hyperConverged';
 import { failureMessage } from './failure';
 import { ProgressTracker } from './progress';
@@ -70,6 +70,9 @@ export async function crashDrill(input: CrashDrillInput): Promise<DrillResult> {
   const task = (n: RunbookNode) => ({ node: n, ssh: inv.ssh });
   const withCeph = cephSettings(inv) !== undefined;
   const pollMs = (input.pollSeconds ?? 5) * 1000;
+  const victimWaitSeconds = input.victimReturnSeconds ?? DRILL_WAITS.victimReturnSeconds;
+  const cephWaitSeconds = input.cephWithinSeconds ?? DRILL_WAITS.cephSeconds;
+  const operatorWaitSeconds = input.operatorWaitSeconds ?? DRILL_WAITS.operatorSeconds;
   const sloFor = (victimIsMaster: boolean) => {
     const d = defaultSlo(victimIsMaster);
     return { recoverySeconds: input.slo?.recoverySeconds ?? d.recoverySeconds, startedSeconds: input.slo?.startedSeconds ?? d.startedSeconds };
@@ -257,7 +260,7 @@ export async function crashDrill(input: CrashDrillInput): Promise<DrillResult> {
   // ---- victim return ---------------------------------------------------------------------------
   progress.phase('victim return');
   let back: DrillProbe | undefined;
-  let deadline = now + (input.victimReturnSeconds ?? 900) * 1000;
+  let deadline = now + victimWaitSeconds * 1000;
   let aborted = false;
   while (!back && !aborted) {
     await sleep(pollMs);
@@ -273,16 +276,16 @@ export async function crashDrill(input: CrashDrillInput): Promise<DrillResult> {
     awaiting = true;
     decision = undefined;
     progress.awaitOperator(`${victim} has not come back ${Math.round((now - crashed) / 1000)} s after the crash. Power it on (lab: pve-runbooks lab power ${victim} on), then choose.`, [
-      { action: 'retry', effect: `wait for ${victim} again, up to ${input.victimReturnSeconds ?? 900} s` },
+      { action: 'retry', effect: `wait for ${victim} again, up to ${victimWaitSeconds} s` },
       { action: 'skip', effect: `finish without ${victim}: no Ceph recovery wait, no failback; the drill fails` },
       { action: 'abort', effect: 'stop the drill now and report' },
     ]);
-    const answered = await condition(() => decision !== undefined, `${input.operatorWaitSeconds ?? 86_400} seconds`);
+    const answered = await condition(() => decision !== undefined, `${operatorWaitSeconds} seconds`);
     awaiting = false;
     const choice: DrillDecision = answered ? decision! : 'abort';
-    operator.push({ at: new Date().toISOString(), action: choice, note: answered ? `${victim} had not come back` : `no decision within ${input.operatorWaitSeconds ?? 86_400} s: aborted by policy` });
+    operator.push({ at: new Date().toISOString(), action: choice, note: answered ? `${victim} had not come back` : `no decision within ${operatorWaitSeconds} s: aborted by policy` });
     progress.answered('victim return');
-    if (choice === 'retry') deadline = now + (input.victimReturnSeconds ?? 900) * 1000;
+    if (choice === 'retry') deadline = now + victimWaitSeconds * 1000;
     else aborted = true;
   }
   const abortedBy = aborted ? operator[operator.length - 1] : undefined;
@@ -302,7 +305,7 @@ export async function crashDrill(input: CrashDrillInput): Promise<DrillResult> {
   // ---- ceph ------------------------------------------------------------------------------------
   if (back && withCeph) {
     progress.phase('ceph');
-    const cephDeadline = now + (input.cephWithinSeconds ?? 900) * 1000;
+    const cephDeadline = now + cephWaitSeconds * 1000;
     let ok: DrillProbe | undefined;
     while (!ok && now <= cephDeadline) {
       const p = await probeSurvivor('wait for HEALTH_OK').catch(() => undefined);
@@ -311,7 +314,7 @@ export async function crashDrill(input: CrashDrillInput): Promise<DrillResult> {
       else await sleep(pollMs);
     }
     if (ok) stages.push(stage('ceph-ok', ok.clockMs, crashed, `poll of ceph -s via ${ok.node} (±${pollMs / 1000} s)`));
-    else notes.push(`Ceph did not return to HEALTH_OK within ${(input.cephWithinSeconds ?? 900)} s of ${victim}'s return`);
+    else notes.push(`Ceph did not return to HEALTH_OK within ${cephWaitSeconds} s of ${victim}'s return`);
   }
 
   // ---- failback --------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import {
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 import { z } from 'zod';
 import { SEARCH_ATTRIBUTES, TASK_QUEUE } from '../../common/constants';
+import { DRILL_WAITS } from '../../common/drill/slo';
 import type { RunbookInventory } from '../../common/inventory';
 import type { CrashDrillInput } from '../../workflows/crashDrill';
 import { ConnectionFlags, TemporalTarget, connectClient, resolveTemporal } from '../connection';
@@ -137,7 +138,7 @@ export async function createSchedule(flags: CreateFlags): Promise<number> {
     if (options.rebootSeconds === undefined && !options.dryRun) {
       process.stderr.write(
         'warning: no --reboot-after: each drill leaves kernel.panic as the victim has it, and a stock PVE node (0) stays down after the crash until it is powered on; ' +
-          `the drill then waits ${options.victimReturnSeconds ?? 900} s and asks for an operator. Unless a hardware watchdog resets your nodes, give --reboot-after S (longer than the recovery SLO, e.g. 240).\n`,
+          `the drill then waits ${options.victimReturnSeconds ?? DRILL_WAITS.victimReturnSeconds} s and asks for an operator. Unless a hardware watchdog resets your nodes, give --reboot-after S (longer than the recovery SLO, e.g. 240).\n`,
       );
     }
     return 0;

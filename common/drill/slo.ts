@@ -3,6 +3,9 @@
 /** PVE's HA timing constants (pve-ha-manager), in seconds: what a drill's default SLOs follow from. */
 export const HA_CONSTANTS = { roundSeconds: 10, lockExpirySeconds: 120, fenceDelaySeconds: 60, watchdogSeconds: 60 } as const;
 
+/** The drill's default waits, in seconds: for the victim's return, for Ceph after it, for an operator's decision. */
+export const DRILL_WAITS = { victimReturnSeconds: 900, cephSeconds: 900, operatorSeconds: 86_400 } as const;
+
 /**
  * Default SLOs from PVE's constants. A service can be recovered once the dead node's agent lock
  * expired (120 s after its last refresh, at most one round before the crash) and the master's
