@@ -213,6 +213,8 @@ export const journalctl: LabCommand = {
   name: 'journalctl',
   dir: '/usr/bin',
   async run(args, _ctx, node) {
+    // Membership lines are written when the model catches up with lab time; a reader must see every line due by now.
+    await node.cluster.settle();
     const journal = node.cluster.host(node.name)?.journal;
     if (!journal) return fail('Failed to open journal: No such file or directory\n');
     let o: Options;
