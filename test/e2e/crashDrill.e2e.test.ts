@@ -8,7 +8,7 @@ import type { CreateClusterResult } from '../../workflows/createCluster';
 import type { DrillResult, DrillStage } from '../../common/drill/result';
 import { progressQuery, type Progress } from '../../workflows/progress';
 import { decideUpdate } from '../../workflows/operator/gate';
-import { parseCephStatusJson } from '../../activities/parsers';
+import { parseCephStatusJson, parseHaStatusJson } from '../../activities/parsers';
 
 /** Lab ms per real ms in these tests, and the drill's poll interval in real seconds: a poll is POLL_LAB_MS of lab time. */
 const SCALE = 20;
@@ -221,6 +221,39 @@ for (const pve of [8, 9] as const) {
           await runCli(PVE_RUNBOOKS, ['drill', 'schedule', 'delete', 'crashDrill-e2e'], e.cliEnv());
           await e.lab.node('pve1').exec('ceph osd in 0');
         }
+      });
+
+      test('every HA VM on the victim is watched by default; each one is timed on its own', async () => {
+        await healthOk(e.lab);
+        const victim = e.lab.ha.resources().find((s) => s.sid === 'vm:100')!.node;
+        const node = e.lab.node(victim);
+        for (const command of ['qm create 101 --name drill-101 --memory 512 --cores 1 --net0 virtio,bridge=vmbr0 --scsihw virtio-scsi-single --scsi0 Stockage-HA:4', 'ha-manager add vm:101 --state started --group Cluster-Prod']) {
+          const r = await node.exec(command);
+          assert.equal(r.exitCode, 0, `${command}: ${r.stderr}`);
+        }
+        // Started as `ha-manager status` says it (the LRM's verbose state), which is what the drill checks.
+        const deadline = Date.now() + 60_000;
+        while (!parseHaStatusJson((await node.exec('pvesh get /cluster/ha/status/current --output-format json')).stdout).services.some((s) => s.sid === 'vm:101' && s.node === victim && s.state === 'started')) {
+          if (Date.now() > deadline) throw new Error('vm:101 never started');
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        const from = e.lab.clock.now();
+        const r = await e.execute<DrillResult>('crashDrill', 'crashDrill-e2e-two-vms', drillInput(e, { rebootSeconds: 180 }));
+        assert.equal(r.verdict, 'pass', `${r.reason}\n${r.notes.join('\n')}`);
+        assert.deepEqual(r.vms.map((v) => v.id).sort(), [100, 101]);
+        for (const vm of [100, 101]) {
+          const v = r.vms.find((x) => x.id === vm)!;
+          assert.ok(v.to && v.to !== victim, `vm:${vm} moved: ${JSON.stringify(v)}`);
+          const truth = groundTruth(e.lab, victim, vm, from);
+          for (const name of ['recovery', 'started'] as const) {
+            const s = r.stages.find((x) => x.name === name && x.vm === vm);
+            assert.ok(s && truth[name] !== undefined, `${name} of vm:${vm}: ${JSON.stringify(r.stages)}`);
+            assert.ok(Math.abs(Date.parse(s.at) - truth[name]) <= POLL_LAB_MS, `${name} of vm:${vm}: reported ${s.at}, twin ${new Date(truth[name]).toISOString()}`);
+          }
+          assert.equal(r.stages.find((x) => x.name === 'started' && x.vm === vm)?.node, v.to);
+        }
+        assert.match(r.reason, /^vm:\d+ → pve\d, vm:\d+ → pve\d started within [\d.]+ s of the crash/);
+        await healthOk(e.lab);
       });
     }
   });
