@@ -9,6 +9,16 @@ import { restoreInterfacesCommand } from '../../activities/rollback/network';
 
 const HOSTILE = ['plain', 'two words', "it's", '"double"', '$(touch /tmp/pwned)', '`id`', '$HOME', 'a;b', '*', '-rf', '\\', '^.*$', 'ünïcödé', "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBx key'with\"quotes$(x)"];
 
+/** Runs `fn` in a fresh temporary directory, removed afterwards whatever happens. */
+function inTempDir(fn: (dir: string) => void): void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pvr-rollback-lines-'));
+  try {
+    fn(dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function bash(script: string, args: string[] = []): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync('bash', [...args, '-c', script], { encoding: 'utf8' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -30,8 +40,7 @@ describe('rollback commands', () => {
   });
 
   test('removeLinesCommand: exactly the named lines go, the rest byte for byte, through a symlink, keeping the mode; then nothing to do', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pvr-rollback-lines-'));
-    try {
+    inTempDir((dir) => {
       const target = path.join(dir, 'cluster-keys');
       const link = path.join(dir, 'authorized_keys');
       const kept = ['# a comment', 'ssh-rsa AAAAB3 root@pve1', '', '  indented  ', 'it', "it's not quite", 'two words and more'];
@@ -51,14 +60,11 @@ describe('rollback commands', () => {
       const again = bash(removeLinesCommand(link, HOSTILE));
       assert.deepEqual([again.status, again.stdout], [0, '']);
       assert.equal(fs.readFileSync(target, 'utf8'), kept.join('\n') + '\n');
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   test('removeLinesCommand: a file the forward step created goes once empty; one it did not, or a symlink, stays', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pvr-rollback-lines-'));
-    try {
+    inTempDir((dir) => {
       const created = path.join(dir, 'known_hosts');
       fs.writeFileSync(created, 'pve1 ssh-ed25519 AAAA\n');
       assert.equal(bash(removeLinesCommand(created, ['pve1 ssh-ed25519 AAAA'], true)).stdout, 'removed\ndeleted\n');
@@ -79,21 +85,16 @@ describe('rollback commands', () => {
       fs.symlinkSync(target, path.join(dir, 'link'));
       assert.equal(bash(removeLinesCommand(path.join(dir, 'link'), ['x'], true)).stdout, 'removed\n');
       assert.ok(fs.lstatSync(path.join(dir, 'link')).isSymbolicLink());
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   test('removeLinesCommand: a file that is not there, or a directory, has nothing to remove and stays as it is', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pvr-rollback-lines-'));
-    try {
+    inTempDir((dir) => {
       const missing = path.join(dir, 'missing');
       assert.deepEqual(bash(removeLinesCommand(missing, ['x'], true)).stdout, '');
       assert.equal(fs.existsSync(missing), false);
       assert.deepEqual(bash(removeLinesCommand(dir, ['x'], true)).stdout, '');
       assert.ok(fs.statSync(dir).isDirectory());
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
